@@ -17,7 +17,7 @@ class WeeklyPatternInline(admin.TabularInline):
     readonly_fields = ["weekdays", "starts_on", "ends_on", "created_at"]
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False
 
 
@@ -45,13 +45,13 @@ class BookingAdmin(admin.ModelAdmin):
     list_select_related = ["child", "activity__site", "day"]
     readonly_fields = [f.name for f in Booking._meta.fields]
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -61,8 +61,8 @@ class SlotAdmin(admin.ModelAdmin):
     list_filter = ["activity"]
     list_select_related = ["activity__site"]
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False

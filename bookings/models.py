@@ -14,7 +14,9 @@ class AbsenceReason(models.Model):
     is_justified = models.BooleanField(
         _("justifie l'absence"),
         default=False,
-        help_text=_("Après le délai, l'absence est excusée (non facturée) au lieu d'être facturée."),
+        help_text=_(
+            "Après le délai, l'absence est excusée (non facturée) au lieu d'être facturée."
+        ),
     )
     requires_proof = models.BooleanField(_("justificatif exigé"), default=False)
     applies_carence = models.BooleanField(
@@ -38,7 +40,10 @@ class Enrolment(models.Model):
     """An inscription: a child may be booked for an activity during a school year."""
 
     child = models.ForeignKey(
-        "families.Child", verbose_name=_("enfant"), on_delete=models.CASCADE, related_name="enrolments"
+        "families.Child",
+        verbose_name=_("enfant"),
+        on_delete=models.CASCADE,
+        related_name="enrolments",
     )
     activity = models.ForeignKey(
         "catalog.Activity",
@@ -143,7 +148,10 @@ class Slot(models.Model):
     """The capacity counter of one activity on one day; the database refuses overbooking."""
 
     activity = models.ForeignKey(
-        "catalog.Activity", verbose_name=_("activité"), on_delete=models.CASCADE, related_name="slots"
+        "catalog.Activity",
+        verbose_name=_("activité"),
+        on_delete=models.CASCADE,
+        related_name="slots",
     )
     day = models.ForeignKey(
         "catalog.CalendarDay", verbose_name=_("jour"), on_delete=models.PROTECT, related_name="+"
@@ -157,7 +165,8 @@ class Slot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["activity", "day"], name="slot_unique_per_day"),
             models.CheckConstraint(
-                condition=models.Q(capacity__isnull=True) | models.Q(taken__lte=models.F("capacity")),
+                condition=models.Q(capacity__isnull=True)
+                | models.Q(taken__lte=models.F("capacity")),
                 name="slot_never_overbooked",
             ),
         ]
@@ -201,10 +210,16 @@ class Booking(models.Model):
     """One child × activity × day: the single row the grid, attendance and billing read."""
 
     child = models.ForeignKey(
-        "families.Child", verbose_name=_("enfant"), on_delete=models.CASCADE, related_name="bookings"
+        "families.Child",
+        verbose_name=_("enfant"),
+        on_delete=models.CASCADE,
+        related_name="bookings",
     )
     activity = models.ForeignKey(
-        "catalog.Activity", verbose_name=_("activité"), on_delete=models.PROTECT, related_name="bookings"
+        "catalog.Activity",
+        verbose_name=_("activité"),
+        on_delete=models.PROTECT,
+        related_name="bookings",
     )
     enrolment = models.ForeignKey(
         Enrolment, verbose_name=_("inscription"), on_delete=models.PROTECT, related_name="bookings"

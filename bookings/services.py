@@ -259,8 +259,10 @@ def _check_rules(
     if enrolment is None or not activity.is_active:
         return _impossible(
             request,
-            _("l'enfant n'est pas inscrit à cette activité pour l'année scolaire. "
-              "Contactez le service pour l'inscrire."),
+            _(
+                "l'enfant n'est pas inscrit à cette activité pour l'année scolaire. "
+                "Contactez le service pour l'inscrire."
+            ),
         )
     if (enrolment.starts_on and day < enrolment.starts_on) or (
         enrolment.ends_on and day > enrolment.ends_on
@@ -316,8 +318,12 @@ def _check_rules(
 # Requests
 
 
-def _events(bookings_before: list[tuple[Booking, dict | None]], action: str, by: User | None,
-            note: str = "") -> list[AuditEvent]:
+def _events(
+    bookings_before: Sequence[tuple[Booking, dict | None]],
+    action: str,
+    by: User | None,
+    note: str = "",
+) -> list[AuditEvent]:
     return [
         AuditEvent(
             action=action,
@@ -326,8 +332,11 @@ def _events(bookings_before: list[tuple[Booking, dict | None]], action: str, by:
             actor=by,
             family_id=booking.child.family_id,
             before=before,
-            after={"day": booking.day_id, "activity": booking.activity_id,
-                   **snapshot(booking, AUDITED_FIELDS)},
+            after={
+                "day": booking.day_id,
+                "activity": booking.activity_id,
+                **snapshot(booking, AUDITED_FIELDS),
+            },
             note=note,
         )
         for booking, before in bookings_before
@@ -393,9 +402,15 @@ def _request_bookings(
         for candidate in candidates:
             r = candidate.request
             results[candidate.index] = DayResult(
-                r.child.pk, r.activity.pk, r.day, Outcome.NOT_APPLIED,
-                _("Non enregistré le %(day)s : la demande n'est appliquée que si tous les "
-                  "jours sont possibles.") % {"day": rules.format_day(r.day)},
+                r.child.pk,
+                r.activity.pk,
+                r.day,
+                Outcome.NOT_APPLIED,
+                _(
+                    "Non enregistré le %(day)s : la demande n'est appliquée que si tous les "
+                    "jours sont possibles."
+                )
+                % {"day": rules.format_day(r.day)},
             )
         return [result for result in results if result is not None]
 
@@ -417,9 +432,14 @@ def _request_bookings(
         booking = existing.get((r.child.pk, r.activity.pk, r.day))
         if booking is not None and booking.state not in REQUESTABLE:
             results[candidate.index] = DayResult(
-                r.child.pk, r.activity.pk, r.day, Outcome.UNCHANGED,
-                _("Déjà enregistré le %(day)s pour %(activity)s : %(state)s.") % {
-                    "day": rules.format_day(r.day), "activity": r.activity.name,
+                r.child.pk,
+                r.activity.pk,
+                r.day,
+                Outcome.UNCHANGED,
+                _("Déjà enregistré le %(day)s pour %(activity)s : %(state)s.")
+                % {
+                    "day": rules.format_day(r.day),
+                    "activity": r.activity.name,
                     "state": S(booking.state).label,
                 },
                 booking_id=booking.pk,
@@ -438,8 +458,9 @@ def _request_bookings(
             rank = waiting[(r.activity.pk, r.day)]
         before = snapshot(booking, AUDITED_FIELDS) if booking else None
         if booking is None:
-            booking = Booking(child=r.child, activity=r.activity, enrolment=candidate.enrolment,
-                              day_id=r.day)
+            booking = Booking(
+                child=r.child, activity=r.activity, enrolment=candidate.enrolment, day_id=r.day
+            )
             to_create.append(booking)
         else:
             to_update.append((booking, before or {}))
@@ -463,16 +484,33 @@ def _request_bookings(
     if to_update:
         Booking.objects.bulk_update(
             [b for b, _before in to_update],
-            ["state", "source", "enrolment", "is_late", "presence", "waitlisted_at",
-             "decision_note", "decided_at", "decided_by", "absence_reason", "absence_note",
-             "planned_arrival", "planned_departure", "updated_at"],
+            [
+                "state",
+                "source",
+                "enrolment",
+                "is_late",
+                "presence",
+                "waitlisted_at",
+                "decision_note",
+                "decided_at",
+                "decided_by",
+                "absence_reason",
+                "absence_note",
+                "planned_arrival",
+                "planned_departure",
+                "updated_at",
+            ],
             batch_size=500,
         )
     _save_slots(slots.values())
     befores = {b.pk: before for b, before in to_update}
     AuditEvent.objects.bulk_create(
-        _events([(b, befores.get(b.pk)) for _c, b, _rank in placed], "booking.requested", by,
-                note=deadline_override),
+        _events(
+            [(b, befores.get(b.pk)) for _c, b, _rank in placed],
+            "booking.requested",
+            by,
+            note=deadline_override,
+        ),
         batch_size=500,
     )
     for candidate, booking, rank in placed:
@@ -496,16 +534,27 @@ def _placed_result(candidate: _Candidate, booking: Booking, rank: int | None) ->
     late = _(" Hors délai : une majoration de retard s'appliquera.") if candidate.is_late else ""
     messages = {
         S.RESERVED: _("Réservé le %(day)s pour %(activity)s.") + late,
-        S.REQUESTED: _("Demande envoyée au service pour le %(day)s (%(activity)s) : "
-                       "vous serez prévenu de sa décision.") + late,
-        S.WAITING_LIST: _("Complet le %(day)s pour %(activity)s : inscrit en liste d'attente, "
-                          "rang %(rank)s. La place sera attribuée automatiquement si elle se "
-                          "libère."),
+        S.REQUESTED: _(
+            "Demande envoyée au service pour le %(day)s (%(activity)s) : "
+            "vous serez prévenu de sa décision."
+        )
+        + late,
+        S.WAITING_LIST: _(
+            "Complet le %(day)s pour %(activity)s : inscrit en liste d'attente, "
+            "rang %(rank)s. La place sera attribuée automatiquement si elle se "
+            "libère."
+        ),
     }
     message = messages[S(booking.state)] % {"day": day, "activity": r.activity.name, "rank": rank}
     return DayResult(
-        r.child.pk, r.activity.pk, r.day, Outcome(booking.state), message,
-        booking_id=booking.pk, rank=rank, is_late=candidate.is_late,
+        r.child.pk,
+        r.activity.pk,
+        r.day,
+        Outcome(booking.state),
+        message,
+        booking_id=booking.pk,
+        rank=rank,
+        is_late=candidate.is_late,
     )
 
 
@@ -536,8 +585,11 @@ def _move(
     delta = place_delta(booking.state, target)
     if delta > 0 and not _has_room(slot, booking.activity):
         raise CapacityFull(
-            _("Plus de place le %(day)s pour %(activity)s (%(capacity)s places) : "
-              "laissez la demande en liste d'attente ou refusez-la.") % {
+            _(
+                "Plus de place le %(day)s pour %(activity)s (%(capacity)s places) : "
+                "laissez la demande en liste d'attente ou refusez-la."
+            )
+            % {
                 "day": rules.format_day(booking.day_id),
                 "activity": booking.activity.name,
                 "capacity": booking.activity.capacity,
@@ -553,10 +605,17 @@ def _move(
     booking.decided_by = by
     booking.save()
     AuditEvent.objects.create(
-        action=action, object_type="bookings.booking", object_id=str(booking.pk), actor=by,
-        family_id=booking.child.family_id, before=before,
-        after={"day": booking.day_id, "activity": booking.activity_id,
-               **snapshot(booking, AUDITED_FIELDS)},
+        action=action,
+        object_type="bookings.booking",
+        object_id=str(booking.pk),
+        actor=by,
+        family_id=booking.child.family_id,
+        before=before,
+        after={
+            "day": booking.day_id,
+            "activity": booking.activity_id,
+            **snapshot(booking, AUDITED_FIELDS),
+        },
         note=note,
     )
     return before
@@ -579,8 +638,15 @@ def _promote(slot: Slot, activity: Activity, *, by: User | None, now: datetime) 
         waiting = waiting[:free]
     promoted = list(waiting)
     for booking in promoted:
-        _move(booking, S.RESERVED, slot, by=by, action="booking.promoted", now=now,
-              note=_("Place libérée : attribuée depuis la liste d'attente."))
+        _move(
+            booking,
+            S.RESERVED,
+            slot,
+            by=by,
+            action="booking.promoted",
+            now=now,
+            note=_("Place libérée : attribuée depuis la liste d'attente."),
+        )
     return promoted
 
 
@@ -616,7 +682,9 @@ def approve_request(
         return booking
 
 
-def refuse_request(*, booking: Booking, by: User, reason: str, now: datetime | None = None) -> Booking:
+def refuse_request(
+    *, booking: Booking, by: User, reason: str, now: datetime | None = None
+) -> Booking:
     """Refuse a pending reservation (reason required) or a pending absence (then billed)."""
     if not reason.strip():
         raise BookingError(_("Indiquez le motif du refus : il sera communiqué à la famille."))
@@ -713,18 +781,38 @@ def declare_absence(
                 results.append(_absence_refused(booking))
                 continue
             target, message = _absence_outcome(
-                booking, reason, calendar, carence_used, has_proof=bool(proof_name),
-                override=bool(deadline_override), now=now,
+                booking,
+                reason,
+                calendar,
+                carence_used,
+                has_proof=bool(proof_name),
+                override=bool(deadline_override),
+                now=now,
             )
             booking.absence_reason = reason
             booking.absence_note = note.strip()
             if proof_name:
                 booking.absence_proof.name = proof_name
             slot = slots[(booking.activity_id, booking.day_id)]
-            _move(booking, target, slot, by=by, action="booking.absence_declared", now=now,
-                  note=deadline_override)
-            results.append(DayResult(booking.child_id, booking.activity_id, booking.day_id,
-                                     Outcome(target), message, booking_id=booking.pk))
+            _move(
+                booking,
+                target,
+                slot,
+                by=by,
+                action="booking.absence_declared",
+                now=now,
+                note=deadline_override,
+            )
+            results.append(
+                DayResult(
+                    booking.child_id,
+                    booking.activity_id,
+                    booking.day_id,
+                    Outcome(target),
+                    message,
+                    booking_id=booking.pk,
+                )
+            )
         for slot in slots.values():
             _promote(slot, slot.activity, by=by, now=now)
         _save_slots(slots.values())
@@ -733,12 +821,17 @@ def declare_absence(
 
 def _absence_refused(booking: Booking) -> DayResult:
     if booking.state in {S.REQUESTED, S.WAITING_LIST}:
-        message = _("%(day)s : la réservation n'est pas encore accordée ; annulez la demande "
-                    "au lieu de déclarer une absence.")
+        message = _(
+            "%(day)s : la réservation n'est pas encore accordée ; annulez la demande "
+            "au lieu de déclarer une absence."
+        )
     else:
         message = _("%(day)s : aucune réservation à déclarer absente (état : %(state)s).")
     return DayResult(
-        booking.child_id, booking.activity_id, booking.day_id, Outcome.REFUSED,
+        booking.child_id,
+        booking.activity_id,
+        booking.day_id,
+        Outcome.REFUSED,
         message % {"day": _day_label(booking), "state": S(booking.state).label},
         booking_id=booking.pk,
     )
@@ -782,16 +875,18 @@ def _absence_outcome(
     ):
         suffix = (
             _(" Joignez le justificatif pour qu'elle soit excusée.")
-            if reason.requires_proof and not has_proof else ""
+            if reason.requires_proof and not has_proof
+            else ""
         )
-        return S.ABSENCE_REQUESTED, (_(
-            "%(day)s : absence justifiée envoyée au service pour validation."
-        ) % values) + suffix
+        return S.ABSENCE_REQUESTED, (
+            _("%(day)s : absence justifiée envoyée au service pour validation.") % values
+        ) + suffix
     return S.ABSENT_EXCUSED, _("%(day)s : absence excusée, non facturée.") % values
 
 
-def declare_leave(*, bookings: Sequence[Booking], by: User | None,
-                  now: datetime | None = None) -> list[Booking]:
+def declare_leave(
+    *, bookings: Sequence[Booking], by: User | None, now: datetime | None = None
+) -> list[Booking]:
     """Mark contract days of an hour-counted activity (crèche) as leave (« Congé »)."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
@@ -806,8 +901,14 @@ def declare_leave(*, bookings: Sequence[Booking], by: User | None,
                     _("%(day)s : les congés ne concernent que l'accueil à l'heure (crèche).")
                     % {"day": _day_label(booking)}
                 )
-            _move(booking, S.LEAVE, slots[(booking.activity_id, booking.day_id)], by=by,
-                  action="booking.leave", now=now)
+            _move(
+                booking,
+                S.LEAVE,
+                slots[(booking.activity_id, booking.day_id)],
+                by=by,
+                action="booking.leave",
+                now=now,
+            )
             changed.append(booking)
         for slot in slots.values():
             _promote(slot, slot.activity, by=by, now=now)
@@ -836,14 +937,22 @@ def apply_weekly_pattern(
     now = now or timezone.now()
     year = enrolment.school_year
     last = min(d for d in (ends_on, year.ends_on, enrolment.ends_on) if d is not None)
-    first = max(d for d in (starts_on, year.starts_on, enrolment.starts_on,
-                            timezone.localdate(now)) if d is not None)
+    first = max(
+        d
+        for d in (starts_on, year.starts_on, enrolment.starts_on, timezone.localdate(now))
+        if d is not None
+    )
     if first > last:
         raise BookingError(
-            _("La période du %(first)s au %(last)s est vide ou déjà passée : choisissez des "
-              "dates dans l'année scolaire %(year)s.")
-            % {"first": rules.format_day(starts_on), "last": rules.format_day(last),
-               "year": year.label}
+            _(
+                "La période du %(first)s au %(last)s est vide ou déjà passée : choisissez des "
+                "dates dans l'année scolaire %(year)s."
+            )
+            % {
+                "first": rules.format_day(starts_on),
+                "last": rules.format_day(last),
+                "year": year.label,
+            }
         )
     activity = Activity.objects.select_related("booking_rule", "site").get(pk=enrolment.activity_id)
     child = Child.objects.select_related("family").get(pk=enrolment.child_id)
@@ -856,16 +965,30 @@ def apply_weekly_pattern(
             enrolment=enrolment, weekdays=chosen, starts_on=first, ends_on=last
         )
         AuditEvent.objects.create(
-            action="pattern.applied", object_type="bookings.weeklypattern",
-            object_id=str(pattern.pk), actor=by, family_id=child.family_id,
-            after={"weekdays": chosen, "starts_on": str(first), "ends_on": str(last),
-                   "enrolment": enrolment.pk},
+            action="pattern.applied",
+            object_type="bookings.weeklypattern",
+            object_id=str(pattern.pk),
+            actor=by,
+            family_id=child.family_id,
+            after={
+                "weekdays": chosen,
+                "starts_on": str(first),
+                "ends_on": str(last),
+                "enrolment": enrolment.pk,
+            },
         )
         requests = [BookingRequest(child=child, activity=activity, day=d) for d in days]
         results = (
-            _request_bookings(requests=requests, by=by, source=source, all_or_nothing=False,
-                              deadline_override="", now=now)
-            if requests else []
+            _request_bookings(
+                requests=requests,
+                by=by,
+                source=source,
+                all_or_nothing=False,
+                deadline_override="",
+                now=now,
+            )
+            if requests
+            else []
         )
         return pattern, results
 
@@ -894,20 +1017,33 @@ def close_days(
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         closure = Closure.objects.create(
-            activity=activity, site=site, starts_on=starts_on, ends_on=ends_on, reason=reason,
-            note=note, created_by=by,
+            activity=activity,
+            site=site,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            reason=reason,
+            note=note,
+            created_by=by,
         )
         AuditEvent.objects.create(
-            action="closure.created", object_type="catalog.closure", object_id=str(closure.pk),
-            actor=by, after={"activity": activity.pk if activity else None,
-                             "site": site.pk if site else None, "starts_on": str(starts_on),
-                             "ends_on": str(ends_on), "reason": reason, "note": note},
+            action="closure.created",
+            object_type="catalog.closure",
+            object_id=str(closure.pk),
+            actor=by,
+            after={
+                "activity": activity.pk if activity else None,
+                "site": site.pk if site else None,
+                "starts_on": str(starts_on),
+                "ends_on": str(ends_on),
+                "reason": reason,
+                "note": note,
+            },
         )
         affected = Booking.objects.filter(day_id__gte=starts_on, day_id__lte=ends_on).exclude(
             state__in=[S.CANCELLED, S.REFUSED]
         )
-        affected = affected.filter(activity=activity) if activity else affected.filter(
-            activity__site=site
+        affected = (
+            affected.filter(activity=activity) if activity else affected.filter(activity__site=site)
         )
         rows = list(affected.select_related("child__family", "activity"))
         slots = _lock_slots((b.activity, b.day_id) for b in rows)
@@ -926,12 +1062,14 @@ def close_days(
             booking.decided_at = now
             booking.decided_by = by
         Booking.objects.bulk_update(
-            rows, ["state", "waitlisted_at", "decision_note", "decided_at", "decided_by"],
+            rows,
+            ["state", "waitlisted_at", "decision_note", "decided_at", "decided_by"],
             batch_size=500,
         )
         _save_slots(slots.values())
-        AuditEvent.objects.bulk_create(_events(befores, "booking.closed", by, note=label),
-                                       batch_size=500)
+        AuditEvent.objects.bulk_create(
+            _events(befores, "booking.closed", by, note=label), batch_size=500
+        )
         families = {b.child.family.pk: b.child.family for b in rows}
         return ClosureResult(
             closure=closure,
@@ -954,8 +1092,12 @@ def record_presence(
         booking.presence = presence
         booking.save(update_fields=["presence", "updated_at"])
         AuditEvent.objects.create(
-            action="booking.presence", object_type="bookings.booking", object_id=str(booking.pk),
-            actor=by, family_id=booking.child.family_id, before=before,
+            action="booking.presence",
+            object_type="bookings.booking",
+            object_id=str(booking.pk),
+            actor=by,
+            family_id=booking.child.family_id,
+            before=before,
             after=snapshot(booking, AUDITED_FIELDS),
         )
         return booking
@@ -983,8 +1125,9 @@ def record_walk_in(
             booking.save(update_fields=["presence", "updated_at"])
             return booking
         if booking is None:
-            booking = Booking(child=child, activity=activity, enrolment=enrolment, day_id=day,
-                              state="")
+            booking = Booking(
+                child=child, activity=activity, enrolment=enrolment, day_id=day, state=""
+            )
         booking.source = BookingSource.WALK_IN
         booking.presence = Presence.PRESENT
         _move(booking, S.RESERVED, slot, by=by, action="booking.walk_in", now=now)

@@ -53,8 +53,15 @@ class BookingWindowInline(admin.TabularInline):
 @admin.register(Activity)
 class ActivityAdmin(admin.ModelAdmin):
     list_display = [
-        "name", "site", "category", "capacity", "validation_mode", "booking_rule",
-        "cancellation_rule", "late_policy", "is_active",
+        "name",
+        "site",
+        "category",
+        "capacity",
+        "validation_mode",
+        "booking_rule",
+        "cancellation_rule",
+        "late_policy",
+        "is_active",
     ]
     list_filter = ["site", "category", "validation_mode", "late_policy", "is_active"]
     search_fields = ["name"]
@@ -68,8 +75,12 @@ class ActivityAdmin(admin.ModelAdmin):
             _("Règles"),
             {
                 "fields": (
-                    "validation_mode", "booking_rule", "late_policy", "cancellation_rule",
-                    "absence_validation_mode", "carence_days",
+                    "validation_mode",
+                    "booking_rule",
+                    "late_policy",
+                    "cancellation_rule",
+                    "absence_validation_mode",
+                    "carence_days",
                 )
             },
         ),
@@ -84,8 +95,8 @@ class ClosureAdmin(admin.ModelAdmin):
     list_filter = ["reason"]
     list_select_related = ["activity__site", "site", "created_by"]
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False

@@ -245,8 +245,12 @@ class Activity(models.Model):
         default=0,
         help_text=_("Premiers jours d'une absence pour maladie facturés malgré le justificatif."),
     )
-    min_age_months = models.PositiveSmallIntegerField(_("âge minimum (mois)"), null=True, blank=True)
-    max_age_months = models.PositiveSmallIntegerField(_("âge maximum (mois)"), null=True, blank=True)
+    min_age_months = models.PositiveSmallIntegerField(
+        _("âge minimum (mois)"), null=True, blank=True
+    )
+    max_age_months = models.PositiveSmallIntegerField(
+        _("âge maximum (mois)"), null=True, blank=True
+    )
     class_levels: models.JSONField[Any, Any] = models.JSONField(
         _("niveaux admis"), default=list, blank=True, help_text=_("Vide : tous les niveaux.")
     )
@@ -285,7 +289,9 @@ class Activity(models.Model):
     def clean(self) -> None:
         """Check the configuration lists hold known values."""
         if not all(isinstance(w, int) and 0 <= w <= 6 for w in self.weekdays):
-            raise ValidationError({"weekdays": _("Jours attendus entre 0 (lundi) et 6 (dimanche).")})
+            raise ValidationError(
+                {"weekdays": _("Jours attendus entre 0 (lundi) et 6 (dimanche).")}
+            )
         allowed = {DayKind.SCHOOL_DAY, DayKind.NO_SCHOOL, DayKind.SCHOOL_HOLIDAY}
         if not set(self.day_kinds) <= set(allowed):
             raise ValidationError(

@@ -51,7 +51,11 @@ def create_school_year(
             action="school_year.created",
             obj=year,
             by=by,
-            after={"label": label, "starts_on": str(starts_on), "ends_on": str(ends_on),
-                   "zone": zone},
+            after={
+                "label": label,
+                "starts_on": str(starts_on),
+                "ends_on": str(ends_on),
+                "zone": zone,
+            },
         )
         return year

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -32,8 +33,12 @@ class AuditEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="audit_events",
     )
-    before: models.JSONField[Any, Any] = models.JSONField(_("avant"), null=True, blank=True)
-    after: models.JSONField[Any, Any] = models.JSONField(_("après"), null=True, blank=True)
+    before: models.JSONField[Any, Any] = models.JSONField(
+        _("avant"), null=True, blank=True, encoder=DjangoJSONEncoder
+    )
+    after: models.JSONField[Any, Any] = models.JSONField(
+        _("après"), null=True, blank=True, encoder=DjangoJSONEncoder
+    )
     note = models.TextField(_("commentaire"), blank=True)
 
     class Meta:

@@ -135,7 +135,9 @@ class Child(models.Model):
     has_pai = models.BooleanField(
         _("PAI / allergie"),
         default=False,
-        help_text=_("Projet d'accueil individualisé : visible seulement des rôles qui en ont besoin."),
+        help_text=_(
+            "Projet d'accueil individualisé : visible seulement des rôles qui en ont besoin."
+        ),
     )
     pai_notes = models.TextField(_("consignes PAI pour le personnel"), blank=True)
     packed_meal = models.BooleanField(_("panier-repas fourni par la famille"), default=False)

@@ -6,175 +6,487 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('families', '0001_initial'),
+        ("catalog", "0001_initial"),
+        ("families", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AbsenceReason',
+            name="AbsenceReason",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=100, unique=True, verbose_name='libellé')),
-                ('is_justified', models.BooleanField(default=False, help_text="Après le délai, l'absence est excusée (non facturée) au lieu d'être facturée.", verbose_name="justifie l'absence")),
-                ('requires_proof', models.BooleanField(default=False, verbose_name='justificatif exigé')),
-                ('applies_carence', models.BooleanField(default=False, help_text="Les premiers jours (carence de l'activité) restent facturés.", verbose_name='soumis aux jours de carence')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='ordre')),
-                ('is_active', models.BooleanField(default=True, verbose_name='proposé aux familles')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(max_length=100, unique=True, verbose_name="libellé")),
+                (
+                    "is_justified",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Après le délai, l'absence est excusée (non facturée) au lieu d'être facturée.",
+                        verbose_name="justifie l'absence",
+                    ),
+                ),
+                (
+                    "requires_proof",
+                    models.BooleanField(default=False, verbose_name="justificatif exigé"),
+                ),
+                (
+                    "applies_carence",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Les premiers jours (carence de l'activité) restent facturés.",
+                        verbose_name="soumis aux jours de carence",
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="ordre")),
+                (
+                    "is_active",
+                    models.BooleanField(default=True, verbose_name="proposé aux familles"),
+                ),
             ],
             options={
-                'verbose_name': "motif d'absence",
-                'verbose_name_plural': "motifs d'absence",
-                'ordering': ['position', 'label'],
+                "verbose_name": "motif d'absence",
+                "verbose_name_plural": "motifs d'absence",
+                "ordering": ["position", "label"],
             },
         ),
         migrations.CreateModel(
-            name='Enrolment',
+            name="Enrolment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_on', models.DateField(blank=True, null=True, verbose_name='à partir du')),
-                ('ends_on', models.DateField(blank=True, null=True, verbose_name="jusqu'au")),
-                ('weekly_contract_hours', models.DecimalField(blank=True, decimal_places=2, help_text='Crèche : total des heures du contrat, détaillé par jour ci-dessous.', max_digits=5, null=True, verbose_name='heures hebdomadaires du contrat')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créée le')),
-                ('activity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrolments', to='catalog.activity', verbose_name='activité')),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrolments', to='families.child', verbose_name='enfant')),
-                ('payer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='paid_enrolments', to='families.guardian', verbose_name='responsable payeur')),
-                ('school_year', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrolments', to='catalog.schoolyear', verbose_name='année scolaire')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("starts_on", models.DateField(blank=True, null=True, verbose_name="à partir du")),
+                ("ends_on", models.DateField(blank=True, null=True, verbose_name="jusqu'au")),
+                (
+                    "weekly_contract_hours",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Crèche : total des heures du contrat, détaillé par jour ci-dessous.",
+                        max_digits=5,
+                        null=True,
+                        verbose_name="heures hebdomadaires du contrat",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créée le")),
+                (
+                    "activity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrolments",
+                        to="catalog.activity",
+                        verbose_name="activité",
+                    ),
+                ),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrolments",
+                        to="families.child",
+                        verbose_name="enfant",
+                    ),
+                ),
+                (
+                    "payer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="paid_enrolments",
+                        to="families.guardian",
+                        verbose_name="responsable payeur",
+                    ),
+                ),
+                (
+                    "school_year",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrolments",
+                        to="catalog.schoolyear",
+                        verbose_name="année scolaire",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'inscription',
-                'verbose_name_plural': 'inscriptions',
-                'ordering': ['school_year', 'child', 'activity'],
+                "verbose_name": "inscription",
+                "verbose_name_plural": "inscriptions",
+                "ordering": ["school_year", "child", "activity"],
             },
         ),
         migrations.CreateModel(
-            name='ContractDay',
+            name="ContractDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekday', models.PositiveSmallIntegerField(verbose_name='jour (0 = lundi)')),
-                ('arrival', models.TimeField(verbose_name='arrivée')),
-                ('departure', models.TimeField(verbose_name='départ')),
-                ('enrolment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contract', to='bookings.enrolment', verbose_name='inscription')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("weekday", models.PositiveSmallIntegerField(verbose_name="jour (0 = lundi)")),
+                ("arrival", models.TimeField(verbose_name="arrivée")),
+                ("departure", models.TimeField(verbose_name="départ")),
+                (
+                    "enrolment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contract",
+                        to="bookings.enrolment",
+                        verbose_name="inscription",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'jour du contrat',
-                'verbose_name_plural': "contrat d'accueil",
-                'ordering': ['enrolment', 'weekday'],
+                "verbose_name": "jour du contrat",
+                "verbose_name_plural": "contrat d'accueil",
+                "ordering": ["enrolment", "weekday"],
             },
         ),
         migrations.CreateModel(
-            name='Booking',
+            name="Booking",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('requested', 'Demande en attente'), ('waiting_list', "Liste d'attente"), ('reserved', 'Réservé'), ('refused', 'Réservation refusée'), ('absence_requested', 'Absence en cours de traitement'), ('absent_excused', 'Absent excusé'), ('absent_billed', 'Absent facturé'), ('cancelled', 'Annulé'), ('leave', 'Congé')], max_length=20, verbose_name='état')),
-                ('presence', models.CharField(choices=[('unknown', 'Non pointé'), ('present', 'Présent'), ('absent', 'Absent')], default='unknown', max_length=10, verbose_name='présence')),
-                ('source', models.CharField(choices=[('family', 'Famille'), ('staff', 'Service'), ('pattern', 'Semaine type'), ('walk_in', 'Présent sans réservation')], max_length=10, verbose_name='origine')),
-                ('is_late', models.BooleanField(default=False, help_text='Réservé après le délai : la facturation applique la majoration de retard.', verbose_name='hors délai (majoration)')),
-                ('waitlisted_at', models.DateTimeField(blank=True, null=True, verbose_name="en liste d'attente depuis")),
-                ('absence_note', models.CharField(blank=True, max_length=500, verbose_name="précision sur l'absence")),
-                ('absence_proof', models.FileField(blank=True, upload_to='absences/%Y/%m/', verbose_name='justificatif')),
-                ('decision_note', models.CharField(blank=True, max_length=500, verbose_name='motif de la décision')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='décidée le')),
-                ('planned_arrival', models.TimeField(blank=True, null=True, verbose_name='arrivée prévue')),
-                ('planned_departure', models.TimeField(blank=True, null=True, verbose_name='départ prévu')),
-                ('arrived_at', models.TimeField(blank=True, null=True, verbose_name='arrivée réelle')),
-                ('departed_at', models.TimeField(blank=True, null=True, verbose_name='départ réel')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créée le')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifiée le')),
-                ('absence_reason', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='bookings.absencereason', verbose_name="motif d'absence")),
-                ('activity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bookings', to='catalog.activity', verbose_name='activité')),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bookings', to='families.child', verbose_name='enfant')),
-                ('day', models.ForeignKey(db_column='day', on_delete=django.db.models.deletion.PROTECT, related_name='bookings', to='catalog.calendarday', verbose_name='jour')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='décidée par')),
-                ('enrolment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bookings', to='bookings.enrolment', verbose_name='inscription')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Demande en attente"),
+                            ("waiting_list", "Liste d'attente"),
+                            ("reserved", "Réservé"),
+                            ("refused", "Réservation refusée"),
+                            ("absence_requested", "Absence en cours de traitement"),
+                            ("absent_excused", "Absent excusé"),
+                            ("absent_billed", "Absent facturé"),
+                            ("cancelled", "Annulé"),
+                            ("leave", "Congé"),
+                        ],
+                        max_length=20,
+                        verbose_name="état",
+                    ),
+                ),
+                (
+                    "presence",
+                    models.CharField(
+                        choices=[
+                            ("unknown", "Non pointé"),
+                            ("present", "Présent"),
+                            ("absent", "Absent"),
+                        ],
+                        default="unknown",
+                        max_length=10,
+                        verbose_name="présence",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("family", "Famille"),
+                            ("staff", "Service"),
+                            ("pattern", "Semaine type"),
+                            ("walk_in", "Présent sans réservation"),
+                        ],
+                        max_length=10,
+                        verbose_name="origine",
+                    ),
+                ),
+                (
+                    "is_late",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Réservé après le délai : la facturation applique la majoration de retard.",
+                        verbose_name="hors délai (majoration)",
+                    ),
+                ),
+                (
+                    "waitlisted_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="en liste d'attente depuis"
+                    ),
+                ),
+                (
+                    "absence_note",
+                    models.CharField(
+                        blank=True, max_length=500, verbose_name="précision sur l'absence"
+                    ),
+                ),
+                (
+                    "absence_proof",
+                    models.FileField(
+                        blank=True, upload_to="absences/%Y/%m/", verbose_name="justificatif"
+                    ),
+                ),
+                (
+                    "decision_note",
+                    models.CharField(
+                        blank=True, max_length=500, verbose_name="motif de la décision"
+                    ),
+                ),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="décidée le"),
+                ),
+                (
+                    "planned_arrival",
+                    models.TimeField(blank=True, null=True, verbose_name="arrivée prévue"),
+                ),
+                (
+                    "planned_departure",
+                    models.TimeField(blank=True, null=True, verbose_name="départ prévu"),
+                ),
+                (
+                    "arrived_at",
+                    models.TimeField(blank=True, null=True, verbose_name="arrivée réelle"),
+                ),
+                (
+                    "departed_at",
+                    models.TimeField(blank=True, null=True, verbose_name="départ réel"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créée le")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifiée le")),
+                (
+                    "absence_reason",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="bookings.absencereason",
+                        verbose_name="motif d'absence",
+                    ),
+                ),
+                (
+                    "activity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bookings",
+                        to="catalog.activity",
+                        verbose_name="activité",
+                    ),
+                ),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bookings",
+                        to="families.child",
+                        verbose_name="enfant",
+                    ),
+                ),
+                (
+                    "day",
+                    models.ForeignKey(
+                        db_column="day",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bookings",
+                        to="catalog.calendarday",
+                        verbose_name="jour",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="décidée par",
+                    ),
+                ),
+                (
+                    "enrolment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bookings",
+                        to="bookings.enrolment",
+                        verbose_name="inscription",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'réservation',
-                'verbose_name_plural': 'réservations',
-                'ordering': ['day', 'child', 'activity'],
+                "verbose_name": "réservation",
+                "verbose_name_plural": "réservations",
+                "ordering": ["day", "child", "activity"],
             },
         ),
         migrations.CreateModel(
-            name='Slot',
+            name="Slot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('capacity', models.PositiveIntegerField(blank=True, null=True, verbose_name='places')),
-                ('taken', models.PositiveIntegerField(default=0, verbose_name='places prises')),
-                ('activity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='slots', to='catalog.activity', verbose_name='activité')),
-                ('day', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.calendarday', verbose_name='jour')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "capacity",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="places"),
+                ),
+                ("taken", models.PositiveIntegerField(default=0, verbose_name="places prises")),
+                (
+                    "activity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="slots",
+                        to="catalog.activity",
+                        verbose_name="activité",
+                    ),
+                ),
+                (
+                    "day",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.calendarday",
+                        verbose_name="jour",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'places du jour',
-                'verbose_name_plural': 'places par jour',
+                "verbose_name": "places du jour",
+                "verbose_name_plural": "places par jour",
             },
         ),
         migrations.CreateModel(
-            name='WeeklyPattern',
+            name="WeeklyPattern",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekdays', models.JSONField(default=list, verbose_name='jours')),
-                ('starts_on', models.DateField(verbose_name='du')),
-                ('ends_on', models.DateField(verbose_name='au')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créée le')),
-                ('enrolment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='patterns', to='bookings.enrolment', verbose_name='inscription')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("weekdays", models.JSONField(default=list, verbose_name="jours")),
+                ("starts_on", models.DateField(verbose_name="du")),
+                ("ends_on", models.DateField(verbose_name="au")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créée le")),
+                (
+                    "enrolment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="patterns",
+                        to="bookings.enrolment",
+                        verbose_name="inscription",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'semaine type',
-                'verbose_name_plural': 'semaines types',
-                'ordering': ['enrolment', '-starts_on'],
+                "verbose_name": "semaine type",
+                "verbose_name_plural": "semaines types",
+                "ordering": ["enrolment", "-starts_on"],
             },
         ),
         migrations.AddConstraint(
-            model_name='enrolment',
-            constraint=models.UniqueConstraint(fields=('child', 'activity', 'school_year'), name='enrolment_unique_per_year'),
+            model_name="enrolment",
+            constraint=models.UniqueConstraint(
+                fields=("child", "activity", "school_year"), name="enrolment_unique_per_year"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contractday',
-            constraint=models.UniqueConstraint(fields=('enrolment', 'weekday'), name='contract_day_unique'),
+            model_name="contractday",
+            constraint=models.UniqueConstraint(
+                fields=("enrolment", "weekday"), name="contract_day_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contractday',
-            constraint=models.CheckConstraint(condition=models.Q(('departure__gt', models.F('arrival'))), name='contract_departure_after_arrival'),
+            model_name="contractday",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("departure__gt", models.F("arrival"))),
+                name="contract_departure_after_arrival",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contractday',
-            constraint=models.CheckConstraint(condition=models.Q(('weekday__lte', 6)), name='contract_weekday_in_week'),
+            model_name="contractday",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("weekday__lte", 6)), name="contract_weekday_in_week"
+            ),
         ),
         migrations.AddIndex(
-            model_name='booking',
-            index=models.Index(fields=['activity', 'day', 'state'], name='booking_activity_day_state'),
+            model_name="booking",
+            index=models.Index(
+                fields=["activity", "day", "state"], name="booking_activity_day_state"
+            ),
         ),
         migrations.AddIndex(
-            model_name='booking',
-            index=models.Index(fields=['child', 'day'], name='booking_child_day'),
+            model_name="booking",
+            index=models.Index(fields=["child", "day"], name="booking_child_day"),
         ),
         migrations.AddConstraint(
-            model_name='booking',
-            constraint=models.UniqueConstraint(fields=('child', 'activity', 'day'), name='booking_unique_child_activity_day'),
+            model_name="booking",
+            constraint=models.UniqueConstraint(
+                fields=("child", "activity", "day"), name="booking_unique_child_activity_day"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='booking',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['requested', 'waiting_list', 'reserved', 'refused', 'absence_requested', 'absent_excused', 'absent_billed', 'cancelled', 'leave'])), name='booking_state_known'),
+            model_name="booking",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "state__in",
+                        [
+                            "requested",
+                            "waiting_list",
+                            "reserved",
+                            "refused",
+                            "absence_requested",
+                            "absent_excused",
+                            "absent_billed",
+                            "cancelled",
+                            "leave",
+                        ],
+                    )
+                ),
+                name="booking_state_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='booking',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'waiting_list'), _negated=True), ('waitlisted_at__isnull', False), _connector='OR'), name='booking_waiting_list_has_time'),
+            model_name="booking",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "waiting_list"), _negated=True),
+                    ("waitlisted_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="booking_waiting_list_has_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='slot',
-            constraint=models.UniqueConstraint(fields=('activity', 'day'), name='slot_unique_per_day'),
+            model_name="slot",
+            constraint=models.UniqueConstraint(
+                fields=("activity", "day"), name="slot_unique_per_day"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='slot',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__isnull', True), ('taken__lte', models.F('capacity')), _connector='OR'), name='slot_never_overbooked'),
+            model_name="slot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("capacity__isnull", True),
+                    ("taken__lte", models.F("capacity")),
+                    _connector="OR",
+                ),
+                name="slot_never_overbooked",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='weeklypattern',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='pattern_ends_after_start'),
+            model_name="weeklypattern",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_on__gte", models.F("starts_on"))),
+                name="pattern_ends_after_start",
+            ),
         ),
     ]

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,139 +14,502 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='DeadlineRule',
+            name="DeadlineRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True, verbose_name='nom')),
-                ('kind', models.CharField(choices=[('none', 'Sans délai'), ('calendar_days_before', 'N jours avant, à une heure'), ('working_days_before', 'N jours ouvrés avant, à une heure'), ('weekday_of_previous_week', 'Un jour de la semaine précédente, à une heure'), ('per_weekday', 'Un délai par jour de la semaine'), ('day_of_previous_month', 'Un jour du mois précédent, à une heure')], default='none', max_length=32, verbose_name='forme')),
-                ('days', models.PositiveSmallIntegerField(default=0, help_text='N pour « N jours avant », D pour « le D du mois précédent ».', verbose_name='nombre de jours / jour du mois')),
-                ('at', models.TimeField(default='00:00', verbose_name='heure limite')),
-                ('weekday', models.PositiveSmallIntegerField(default=0, help_text='0 = lundi … 6 = dimanche (forme « jour de la semaine précédente »).', verbose_name='jour de la semaine limite')),
-                ('weeks_before', models.PositiveSmallIntegerField(default=1, verbose_name='semaines avant')),
-                ('skip_weekends', models.BooleanField(default=True, verbose_name='week-ends non comptés')),
-                ('skip_public_holidays', models.BooleanField(default=True, verbose_name='jours fériés non comptés')),
-                ('only_school_days', models.BooleanField(default=False, verbose_name="seuls les jours d'école comptent")),
-                ('skipped_weekdays', models.JSONField(blank=True, default=list, help_text='Liste de jours (0 = lundi … 6 = dimanche), ex. [2] pour le mercredi.', verbose_name='autres jours non comptés')),
-                ('per_weekday', models.JSONField(blank=True, default=list, help_text='Ex. [{"booked_weekday": 0, "cutoff_weekday": 4, "at": "09:00"}] : le lundi se réserve jusqu\'au vendredi précédent avant 9h00.', verbose_name='limite par jour réservé')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True, verbose_name="nom")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("none", "Sans délai"),
+                            ("calendar_days_before", "N jours avant, à une heure"),
+                            ("working_days_before", "N jours ouvrés avant, à une heure"),
+                            (
+                                "weekday_of_previous_week",
+                                "Un jour de la semaine précédente, à une heure",
+                            ),
+                            ("per_weekday", "Un délai par jour de la semaine"),
+                            ("day_of_previous_month", "Un jour du mois précédent, à une heure"),
+                        ],
+                        default="none",
+                        max_length=32,
+                        verbose_name="forme",
+                    ),
+                ),
+                (
+                    "days",
+                    models.PositiveSmallIntegerField(
+                        default=0,
+                        help_text="N pour « N jours avant », D pour « le D du mois précédent ».",
+                        verbose_name="nombre de jours / jour du mois",
+                    ),
+                ),
+                ("at", models.TimeField(default="00:00", verbose_name="heure limite")),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        default=0,
+                        help_text="0 = lundi … 6 = dimanche (forme « jour de la semaine précédente »).",
+                        verbose_name="jour de la semaine limite",
+                    ),
+                ),
+                (
+                    "weeks_before",
+                    models.PositiveSmallIntegerField(default=1, verbose_name="semaines avant"),
+                ),
+                (
+                    "skip_weekends",
+                    models.BooleanField(default=True, verbose_name="week-ends non comptés"),
+                ),
+                (
+                    "skip_public_holidays",
+                    models.BooleanField(default=True, verbose_name="jours fériés non comptés"),
+                ),
+                (
+                    "only_school_days",
+                    models.BooleanField(
+                        default=False, verbose_name="seuls les jours d'école comptent"
+                    ),
+                ),
+                (
+                    "skipped_weekdays",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Liste de jours (0 = lundi … 6 = dimanche), ex. [2] pour le mercredi.",
+                        verbose_name="autres jours non comptés",
+                    ),
+                ),
+                (
+                    "per_weekday",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='Ex. [{"booked_weekday": 0, "cutoff_weekday": 4, "at": "09:00"}] : le lundi se réserve jusqu\'au vendredi précédent avant 9h00.',
+                        verbose_name="limite par jour réservé",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'délai de prévenance',
-                'verbose_name_plural': 'délais de prévenance',
-                'ordering': ['name'],
+                "verbose_name": "délai de prévenance",
+                "verbose_name_plural": "délais de prévenance",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Site',
+            name="Site",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, unique=True, verbose_name='nom')),
-                ('kind', models.CharField(choices=[('elementary_school', 'École élémentaire'), ('nursery_school', 'École maternelle'), ('leisure_centre', 'Accueil de loisirs'), ('creche', 'Crèche / multi-accueil')], max_length=20, verbose_name='type')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='adresse')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, unique=True, verbose_name="nom")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("elementary_school", "École élémentaire"),
+                            ("nursery_school", "École maternelle"),
+                            ("leisure_centre", "Accueil de loisirs"),
+                            ("creche", "Crèche / multi-accueil"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="adresse")),
             ],
             options={
-                'verbose_name': 'site',
-                'verbose_name_plural': 'sites',
-                'ordering': ['name'],
+                "verbose_name": "site",
+                "verbose_name_plural": "sites",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Activity',
+            name="Activity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, verbose_name='nom')),
-                ('category', models.CharField(choices=[('canteen', 'Restauration scolaire'), ('morning_care', 'Garderie matin'), ('evening_care', 'Garderie soir'), ('study', 'Étude'), ('alsh_wednesday_morning', 'ALSH mercredi matin'), ('alsh_wednesday_afternoon', 'ALSH mercredi après-midi'), ('alsh_wednesday_day', 'ALSH mercredi journée'), ('alsh_holiday_morning', 'ALSH vacances matin'), ('alsh_holiday_afternoon', 'ALSH vacances après-midi'), ('alsh_holiday_day', 'ALSH vacances journée'), ('creche', 'Crèche')], max_length=32, verbose_name='catégorie')),
-                ('unit', models.CharField(choices=[('meal', 'repas'), ('session', 'séance'), ('half_day', 'demi-journée'), ('day', 'journée'), ('hour', 'heure')], default='day', max_length=10, verbose_name='unité')),
-                ('capacity', models.PositiveIntegerField(blank=True, help_text='Vide : sans limite.', null=True, verbose_name='places par jour')),
-                ('validation_mode', models.CharField(choices=[('automatic', 'Automatique'), ('staff', 'Validation par le service')], default='automatic', max_length=10, verbose_name='validation des réservations')),
-                ('absence_validation_mode', models.CharField(choices=[('automatic', 'Automatique'), ('staff', 'Validation par le service')], default='staff', help_text='Une absence justifiée après le délai est vérifiée par le service.', max_length=10, verbose_name='validation des absences justifiées')),
-                ('late_policy', models.CharField(choices=[('refuse', 'Refuser'), ('request', 'Accepter comme demande à valider (avec majoration)'), ('surcharge', 'Accepter avec majoration de retard')], default='refuse', max_length=10, verbose_name='après le délai')),
-                ('carence_days', models.PositiveSmallIntegerField(default=0, help_text="Premiers jours d'une absence pour maladie facturés malgré le justificatif.", verbose_name='jours de carence')),
-                ('min_age_months', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='âge minimum (mois)')),
-                ('max_age_months', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='âge maximum (mois)')),
-                ('class_levels', models.JSONField(blank=True, default=list, help_text='Vide : tous les niveaux.', verbose_name='niveaux admis')),
-                ('weekdays', models.JSONField(default=list, help_text='Liste de jours (0 = lundi … 6 = dimanche).', verbose_name='jours de fonctionnement')),
-                ('day_kinds', models.JSONField(default=list, help_text='Parmi school_day, no_school, school_holiday.', verbose_name='types de jours')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('booking_rule', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.deadlinerule', verbose_name='délai de réservation')),
-                ('cancellation_rule', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.deadlinerule', verbose_name="délai d'annulation")),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='activities', to='catalog.site', verbose_name='site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, verbose_name="nom")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("canteen", "Restauration scolaire"),
+                            ("morning_care", "Garderie matin"),
+                            ("evening_care", "Garderie soir"),
+                            ("study", "Étude"),
+                            ("alsh_wednesday_morning", "ALSH mercredi matin"),
+                            ("alsh_wednesday_afternoon", "ALSH mercredi après-midi"),
+                            ("alsh_wednesday_day", "ALSH mercredi journée"),
+                            ("alsh_holiday_morning", "ALSH vacances matin"),
+                            ("alsh_holiday_afternoon", "ALSH vacances après-midi"),
+                            ("alsh_holiday_day", "ALSH vacances journée"),
+                            ("creche", "Crèche"),
+                        ],
+                        max_length=32,
+                        verbose_name="catégorie",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("meal", "repas"),
+                            ("session", "séance"),
+                            ("half_day", "demi-journée"),
+                            ("day", "journée"),
+                            ("hour", "heure"),
+                        ],
+                        default="day",
+                        max_length=10,
+                        verbose_name="unité",
+                    ),
+                ),
+                (
+                    "capacity",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Vide : sans limite.",
+                        null=True,
+                        verbose_name="places par jour",
+                    ),
+                ),
+                (
+                    "validation_mode",
+                    models.CharField(
+                        choices=[
+                            ("automatic", "Automatique"),
+                            ("staff", "Validation par le service"),
+                        ],
+                        default="automatic",
+                        max_length=10,
+                        verbose_name="validation des réservations",
+                    ),
+                ),
+                (
+                    "absence_validation_mode",
+                    models.CharField(
+                        choices=[
+                            ("automatic", "Automatique"),
+                            ("staff", "Validation par le service"),
+                        ],
+                        default="staff",
+                        help_text="Une absence justifiée après le délai est vérifiée par le service.",
+                        max_length=10,
+                        verbose_name="validation des absences justifiées",
+                    ),
+                ),
+                (
+                    "late_policy",
+                    models.CharField(
+                        choices=[
+                            ("refuse", "Refuser"),
+                            ("request", "Accepter comme demande à valider (avec majoration)"),
+                            ("surcharge", "Accepter avec majoration de retard"),
+                        ],
+                        default="refuse",
+                        max_length=10,
+                        verbose_name="après le délai",
+                    ),
+                ),
+                (
+                    "carence_days",
+                    models.PositiveSmallIntegerField(
+                        default=0,
+                        help_text="Premiers jours d'une absence pour maladie facturés malgré le justificatif.",
+                        verbose_name="jours de carence",
+                    ),
+                ),
+                (
+                    "min_age_months",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="âge minimum (mois)"
+                    ),
+                ),
+                (
+                    "max_age_months",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="âge maximum (mois)"
+                    ),
+                ),
+                (
+                    "class_levels",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Vide : tous les niveaux.",
+                        verbose_name="niveaux admis",
+                    ),
+                ),
+                (
+                    "weekdays",
+                    models.JSONField(
+                        default=list,
+                        help_text="Liste de jours (0 = lundi … 6 = dimanche).",
+                        verbose_name="jours de fonctionnement",
+                    ),
+                ),
+                (
+                    "day_kinds",
+                    models.JSONField(
+                        default=list,
+                        help_text="Parmi school_day, no_school, school_holiday.",
+                        verbose_name="types de jours",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "booking_rule",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.deadlinerule",
+                        verbose_name="délai de réservation",
+                    ),
+                ),
+                (
+                    "cancellation_rule",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.deadlinerule",
+                        verbose_name="délai d'annulation",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="activities",
+                        to="catalog.site",
+                        verbose_name="site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'activité',
-                'verbose_name_plural': 'activités',
-                'ordering': ['site', 'name'],
+                "verbose_name": "activité",
+                "verbose_name_plural": "activités",
+                "ordering": ["site", "name"],
             },
         ),
         migrations.CreateModel(
-            name='SchoolYear',
+            name="SchoolYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=20, unique=True, verbose_name='libellé')),
-                ('starts_on', models.DateField(verbose_name='début')),
-                ('ends_on', models.DateField(verbose_name='fin')),
-                ('zone', models.CharField(choices=[('A', 'A'), ('B', 'B'), ('C', 'C')], max_length=1, verbose_name='zone de vacances')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(max_length=20, unique=True, verbose_name="libellé")),
+                ("starts_on", models.DateField(verbose_name="début")),
+                ("ends_on", models.DateField(verbose_name="fin")),
+                (
+                    "zone",
+                    models.CharField(
+                        choices=[("A", "A"), ("B", "B"), ("C", "C")],
+                        max_length=1,
+                        verbose_name="zone de vacances",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'année scolaire',
-                'verbose_name_plural': 'années scolaires',
-                'ordering': ['-starts_on'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ends_on__gt', models.F('starts_on'))), name='school_year_ends_after_start')],
+                "verbose_name": "année scolaire",
+                "verbose_name_plural": "années scolaires",
+                "ordering": ["-starts_on"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("ends_on__gt", models.F("starts_on"))),
+                        name="school_year_ends_after_start",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CalendarDay',
+            name="CalendarDay",
             fields=[
-                ('date', models.DateField(primary_key=True, serialize=False, verbose_name='jour')),
-                ('kind', models.CharField(choices=[('school_day', "Jour d'école"), ('no_school', 'Jour sans école (mercredi)'), ('school_holiday', 'Vacances scolaires'), ('public_holiday', 'Jour férié'), ('weekend', 'Week-end')], max_length=16, verbose_name='type de jour')),
-                ('label', models.CharField(blank=True, help_text='Ex. « Vacances de Noël », « Noël »', max_length=100, verbose_name='libellé')),
-                ('school_year', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='days', to='catalog.schoolyear', verbose_name='année scolaire')),
+                ("date", models.DateField(primary_key=True, serialize=False, verbose_name="jour")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("school_day", "Jour d'école"),
+                            ("no_school", "Jour sans école (mercredi)"),
+                            ("school_holiday", "Vacances scolaires"),
+                            ("public_holiday", "Jour férié"),
+                            ("weekend", "Week-end"),
+                        ],
+                        max_length=16,
+                        verbose_name="type de jour",
+                    ),
+                ),
+                (
+                    "label",
+                    models.CharField(
+                        blank=True,
+                        help_text="Ex. « Vacances de Noël », « Noël »",
+                        max_length=100,
+                        verbose_name="libellé",
+                    ),
+                ),
+                (
+                    "school_year",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="days",
+                        to="catalog.schoolyear",
+                        verbose_name="année scolaire",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'jour du calendrier',
-                'verbose_name_plural': 'calendrier',
-                'ordering': ['date'],
+                "verbose_name": "jour du calendrier",
+                "verbose_name_plural": "calendrier",
+                "ordering": ["date"],
             },
         ),
         migrations.CreateModel(
-            name='BookingWindow',
+            name="BookingWindow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_day', models.DateField(verbose_name='premier jour concerné')),
-                ('last_day', models.DateField(verbose_name='dernier jour concerné')),
-                ('opens_at', models.DateTimeField(blank=True, null=True, verbose_name='ouverture')),
-                ('closes_at', models.DateTimeField(blank=True, null=True, verbose_name='clôture')),
-                ('non_resident_opens_at', models.DateTimeField(blank=True, null=True, verbose_name='ouverture pour les non-résidents')),
-                ('activity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='windows', to='catalog.activity', verbose_name='activité')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("first_day", models.DateField(verbose_name="premier jour concerné")),
+                ("last_day", models.DateField(verbose_name="dernier jour concerné")),
+                ("opens_at", models.DateTimeField(blank=True, null=True, verbose_name="ouverture")),
+                ("closes_at", models.DateTimeField(blank=True, null=True, verbose_name="clôture")),
+                (
+                    "non_resident_opens_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="ouverture pour les non-résidents"
+                    ),
+                ),
+                (
+                    "activity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="windows",
+                        to="catalog.activity",
+                        verbose_name="activité",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'période de réservation',
-                'verbose_name_plural': 'périodes de réservation',
-                'ordering': ['activity', 'first_day'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('last_day__gte', models.F('first_day'))), name='window_last_day_after_first')],
+                "verbose_name": "période de réservation",
+                "verbose_name_plural": "périodes de réservation",
+                "ordering": ["activity", "first_day"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("last_day__gte", models.F("first_day"))),
+                        name="window_last_day_after_first",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Closure',
+            name="Closure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_on', models.DateField(verbose_name='du')),
-                ('ends_on', models.DateField(verbose_name='au')),
-                ('reason', models.CharField(choices=[('public_holiday', 'Jour férié'), ('strike', 'Grève'), ('outing', 'Sortie scolaire'), ('other', 'Autre')], max_length=20, verbose_name='motif')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='précision')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créée le')),
-                ('activity', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='closures', to='catalog.activity', verbose_name='activité')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='créée par')),
-                ('site', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='closures', to='catalog.site', verbose_name='site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("starts_on", models.DateField(verbose_name="du")),
+                ("ends_on", models.DateField(verbose_name="au")),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("public_holiday", "Jour férié"),
+                            ("strike", "Grève"),
+                            ("outing", "Sortie scolaire"),
+                            ("other", "Autre"),
+                        ],
+                        max_length=20,
+                        verbose_name="motif",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="précision")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créée le")),
+                (
+                    "activity",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="closures",
+                        to="catalog.activity",
+                        verbose_name="activité",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="créée par",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="closures",
+                        to="catalog.site",
+                        verbose_name="site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'fermeture',
-                'verbose_name_plural': 'fermetures',
-                'ordering': ['-starts_on'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='closure_ends_after_start'), models.CheckConstraint(condition=models.Q(models.Q(('activity__isnull', False), ('site__isnull', True)), models.Q(('activity__isnull', True), ('site__isnull', False)), _connector='OR'), name='closure_activity_xor_site')],
+                "verbose_name": "fermeture",
+                "verbose_name_plural": "fermetures",
+                "ordering": ["-starts_on"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("ends_on__gte", models.F("starts_on"))),
+                        name="closure_ends_after_start",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("activity__isnull", False), ("site__isnull", True)),
+                            models.Q(("activity__isnull", True), ("site__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="closure_activity_xor_site",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='activity',
-            constraint=models.UniqueConstraint(fields=('site', 'name'), name='activity_unique_name_per_site'),
+            model_name="activity",
+            constraint=models.UniqueConstraint(
+                fields=("site", "name"), name="activity_unique_name_per_site"
+            ),
         ),
     ]

@@ -7,104 +7,309 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
+        ("catalog", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Family',
+            name="Family",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('identifier', models.CharField(help_text='Code INSEE de la commune, tiret, numéro (ex. 78322-00042).', max_length=11, unique=True, validators=[django.core.validators.RegexValidator('^\\d{5}-\\d{5}$', "L'identifiant famille s'écrit code INSEE, tiret, numéro sur 5 chiffres (ex. 78322-00042).")], verbose_name='identifiant famille')),
-                ('name', models.CharField(db_index=True, max_length=150, verbose_name='nom de la famille')),
-                ('address_line', models.CharField(blank=True, max_length=200, verbose_name='adresse')),
-                ('postal_code', models.CharField(blank=True, max_length=10, verbose_name='code postal')),
-                ('city', models.CharField(blank=True, max_length=100, verbose_name='commune')),
-                ('residence_insee', models.CharField(blank=True, help_text='Détermine le tarif résident ou extérieur.', max_length=5, verbose_name='code INSEE de la commune de résidence')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créée le')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "identifier",
+                    models.CharField(
+                        help_text="Code INSEE de la commune, tiret, numéro (ex. 78322-00042).",
+                        max_length=11,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{5}-\\d{5}$",
+                                "L'identifiant famille s'écrit code INSEE, tiret, numéro sur 5 chiffres (ex. 78322-00042).",
+                            )
+                        ],
+                        verbose_name="identifiant famille",
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        db_index=True, max_length=150, verbose_name="nom de la famille"
+                    ),
+                ),
+                (
+                    "address_line",
+                    models.CharField(blank=True, max_length=200, verbose_name="adresse"),
+                ),
+                (
+                    "postal_code",
+                    models.CharField(blank=True, max_length=10, verbose_name="code postal"),
+                ),
+                ("city", models.CharField(blank=True, max_length=100, verbose_name="commune")),
+                (
+                    "residence_insee",
+                    models.CharField(
+                        blank=True,
+                        help_text="Détermine le tarif résident ou extérieur.",
+                        max_length=5,
+                        verbose_name="code INSEE de la commune de résidence",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créée le")),
             ],
             options={
-                'verbose_name': 'famille',
-                'verbose_name_plural': 'familles',
-                'ordering': ['name', 'identifier'],
+                "verbose_name": "famille",
+                "verbose_name_plural": "familles",
+                "ordering": ["name", "identifier"],
             },
         ),
         migrations.CreateModel(
-            name='Child',
+            name="Child",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_name', models.CharField(max_length=100, verbose_name='prénom')),
-                ('last_name', models.CharField(max_length=100, verbose_name='nom')),
-                ('birth_date', models.DateField(verbose_name='date de naissance')),
-                ('class_level', models.CharField(blank=True, choices=[('', 'Non scolarisé'), ('TPS', 'Toute petite section'), ('PS', 'Petite section'), ('MS', 'Moyenne section'), ('GS', 'Grande section'), ('CP', 'CP'), ('CE1', 'CE1'), ('CE2', 'CE2'), ('CM1', 'CM1'), ('CM2', 'CM2')], default='', max_length=3, verbose_name='niveau')),
-                ('diet', models.CharField(choices=[('standard', 'Menu standard'), ('no_pork', 'Sans porc'), ('no_meat', 'Sans viande'), ('vegetarian', 'Végétarien')], default='standard', max_length=16, verbose_name='régime')),
-                ('has_pai', models.BooleanField(default=False, help_text="Projet d'accueil individualisé : visible seulement des rôles qui en ont besoin.", verbose_name='PAI / allergie')),
-                ('pai_notes', models.TextField(blank=True, verbose_name='consignes PAI pour le personnel')),
-                ('packed_meal', models.BooleanField(default=False, verbose_name='panier-repas fourni par la famille')),
-                ('school', models.ForeignKey(blank=True, limit_choices_to={'kind__in': ['elementary_school', 'nursery_school']}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='pupils', to='catalog.site', verbose_name='école')),
-                ('family', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='children', to='families.family', verbose_name='famille')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("first_name", models.CharField(max_length=100, verbose_name="prénom")),
+                ("last_name", models.CharField(max_length=100, verbose_name="nom")),
+                ("birth_date", models.DateField(verbose_name="date de naissance")),
+                (
+                    "class_level",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Non scolarisé"),
+                            ("TPS", "Toute petite section"),
+                            ("PS", "Petite section"),
+                            ("MS", "Moyenne section"),
+                            ("GS", "Grande section"),
+                            ("CP", "CP"),
+                            ("CE1", "CE1"),
+                            ("CE2", "CE2"),
+                            ("CM1", "CM1"),
+                            ("CM2", "CM2"),
+                        ],
+                        default="",
+                        max_length=3,
+                        verbose_name="niveau",
+                    ),
+                ),
+                (
+                    "diet",
+                    models.CharField(
+                        choices=[
+                            ("standard", "Menu standard"),
+                            ("no_pork", "Sans porc"),
+                            ("no_meat", "Sans viande"),
+                            ("vegetarian", "Végétarien"),
+                        ],
+                        default="standard",
+                        max_length=16,
+                        verbose_name="régime",
+                    ),
+                ),
+                (
+                    "has_pai",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Projet d'accueil individualisé : visible seulement des rôles qui en ont besoin.",
+                        verbose_name="PAI / allergie",
+                    ),
+                ),
+                (
+                    "pai_notes",
+                    models.TextField(blank=True, verbose_name="consignes PAI pour le personnel"),
+                ),
+                (
+                    "packed_meal",
+                    models.BooleanField(
+                        default=False, verbose_name="panier-repas fourni par la famille"
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        blank=True,
+                        limit_choices_to={"kind__in": ["elementary_school", "nursery_school"]},
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="pupils",
+                        to="catalog.site",
+                        verbose_name="école",
+                    ),
+                ),
+                (
+                    "family",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="children",
+                        to="families.family",
+                        verbose_name="famille",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'enfant',
-                'verbose_name_plural': 'enfants',
-                'ordering': ['family', 'birth_date'],
+                "verbose_name": "enfant",
+                "verbose_name_plural": "enfants",
+                "ordering": ["family", "birth_date"],
             },
         ),
         migrations.CreateModel(
-            name='AuthorisedPerson',
+            name="AuthorisedPerson",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, verbose_name='nom et prénom')),
-                ('relationship', models.CharField(blank=True, max_length=60, verbose_name="lien avec l'enfant")),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='téléphone')),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='authorised_persons', to='families.child', verbose_name='enfant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, verbose_name="nom et prénom")),
+                (
+                    "relationship",
+                    models.CharField(blank=True, max_length=60, verbose_name="lien avec l'enfant"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="téléphone")),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="authorised_persons",
+                        to="families.child",
+                        verbose_name="enfant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "personne autorisée à récupérer l'enfant",
-                'verbose_name_plural': "personnes autorisées à récupérer l'enfant",
+                "verbose_name": "personne autorisée à récupérer l'enfant",
+                "verbose_name_plural": "personnes autorisées à récupérer l'enfant",
             },
         ),
         migrations.CreateModel(
-            name='Guardian',
+            name="Guardian",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_name', models.CharField(max_length=100, verbose_name='prénom')),
-                ('last_name', models.CharField(max_length=100, verbose_name='nom')),
-                ('email', models.EmailField(blank=True, db_index=True, max_length=254, verbose_name='e-mail')),
-                ('mobile_phone', models.CharField(blank=True, max_length=20, verbose_name='téléphone portable')),
-                ('home_phone', models.CharField(blank=True, max_length=20, verbose_name='téléphone fixe')),
-                ('is_payer', models.BooleanField(default=False, verbose_name='payeur')),
-                ('family', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='guardians', to='families.family', verbose_name='famille')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='guardian', to=settings.AUTH_USER_MODEL, verbose_name='compte de connexion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("first_name", models.CharField(max_length=100, verbose_name="prénom")),
+                ("last_name", models.CharField(max_length=100, verbose_name="nom")),
+                (
+                    "email",
+                    models.EmailField(
+                        blank=True, db_index=True, max_length=254, verbose_name="e-mail"
+                    ),
+                ),
+                (
+                    "mobile_phone",
+                    models.CharField(blank=True, max_length=20, verbose_name="téléphone portable"),
+                ),
+                (
+                    "home_phone",
+                    models.CharField(blank=True, max_length=20, verbose_name="téléphone fixe"),
+                ),
+                ("is_payer", models.BooleanField(default=False, verbose_name="payeur")),
+                (
+                    "family",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="guardians",
+                        to="families.family",
+                        verbose_name="famille",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="guardian",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="compte de connexion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'responsable légal',
-                'verbose_name_plural': 'responsables légaux',
-                'ordering': ['family', 'last_name', 'first_name'],
+                "verbose_name": "responsable légal",
+                "verbose_name_plural": "responsables légaux",
+                "ordering": ["family", "last_name", "first_name"],
             },
         ),
         migrations.CreateModel(
-            name='FamilyQuotient',
+            name="FamilyQuotient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.PositiveIntegerField(verbose_name='quotient familial')),
-                ('source', models.CharField(choices=[('caf', 'Attestation CAF'), ('msa', 'Attestation MSA'), ('tax_notice', "Avis d'imposition"), ('api_particulier', 'API Particulier'), ('none', 'Non fourni (tranche la plus haute)')], max_length=20, verbose_name='source')),
-                ('valid_from', models.DateField(verbose_name='valable du')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name="valable jusqu'au")),
-                ('proof', models.FileField(blank=True, upload_to='quotients/%Y/', verbose_name='justificatif')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='enregistré le')),
-                ('family', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quotients', to='families.family', verbose_name='famille')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("value", models.PositiveIntegerField(verbose_name="quotient familial")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("caf", "Attestation CAF"),
+                            ("msa", "Attestation MSA"),
+                            ("tax_notice", "Avis d'imposition"),
+                            ("api_particulier", "API Particulier"),
+                            ("none", "Non fourni (tranche la plus haute)"),
+                        ],
+                        max_length=20,
+                        verbose_name="source",
+                    ),
+                ),
+                ("valid_from", models.DateField(verbose_name="valable du")),
+                (
+                    "valid_to",
+                    models.DateField(blank=True, null=True, verbose_name="valable jusqu'au"),
+                ),
+                (
+                    "proof",
+                    models.FileField(
+                        blank=True, upload_to="quotients/%Y/", verbose_name="justificatif"
+                    ),
+                ),
+                (
+                    "recorded_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="enregistré le"),
+                ),
+                (
+                    "family",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quotients",
+                        to="families.family",
+                        verbose_name="famille",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'quotient familial',
-                'verbose_name_plural': 'quotients familiaux',
-                'ordering': ['family', '-valid_from'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='quotient_valid_to_after_from')],
+                "verbose_name": "quotient familial",
+                "verbose_name_plural": "quotients familiaux",
+                "ordering": ["family", "-valid_from"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("valid_to__isnull", True),
+                            ("valid_to__gte", models.F("valid_from")),
+                            _connector="OR",
+                        ),
+                        name="quotient_valid_to_after_from",
+                    )
+                ],
             },
         ),
     ]
