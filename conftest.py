@@ -14,8 +14,9 @@ import pytest
 from django.db import connection
 
 from accounts.models import User
-from bookings.models import AbsenceReason, ContractDay, Enrolment
+from bookings.models import AbsenceReason, Booking, ContractDay, Enrolment
 from bookings.rules import PARIS
+from bookings.services import DayResult
 from catalog.models import Activity, DeadlineRule, SchoolYear, Site
 from catalog.services import create_school_year
 from families.models import Child, ClassLevel, Family, Guardian
@@ -287,7 +288,7 @@ def creche_enrolment(toddler: Child, creche: Activity, school_year: SchoolYear) 
 
 def assert_counters_match_bookings() -> None:
     """Assert every capacity counter equals the bookings that hold a place (invariant 2)."""
-    from bookings.models import Booking, Slot
+    from bookings.models import Slot
     from bookings.states import HOLDS_PLACE
 
     for slot in Slot.objects.all():
@@ -296,3 +297,10 @@ def assert_counters_match_bookings() -> None:
         ).count()
         assert slot.taken == holding, (slot, holding)
         assert slot.capacity is None or slot.taken <= slot.capacity
+
+
+def booking_of(result: DayResult) -> Booking:
+    """Return the stored booking a DayResult points to."""
+    booking_id = getattr(result, "booking_id", None)
+    assert booking_id is not None, result
+    return Booking.objects.get(pk=booking_id)

@@ -218,7 +218,7 @@ def _load_context(requests: Sequence[BookingRequest]) -> _Context:
     )
     enrolments = Enrolment.objects.filter(
         child_id__in={r.child.pk for r in requests}, activity_id__in=activity_ids
-    )
+    ).prefetch_related("contract")
     for enrolment in enrolments:
         key = (enrolment.child_id, enrolment.activity_id, enrolment.school_year_id)
         context.enrolments[key] = enrolment

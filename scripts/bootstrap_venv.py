@@ -36,7 +36,7 @@ def install_pip_from_pypi(target: Path) -> None:
 
 
 def main(target: Path) -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 — this script runs before any install
         sys.exit("Marelle demande Python 3.11 ou plus récent.")
     if has_pip(target):
         return

@@ -19,7 +19,7 @@ from bookings.services import (
     request_bookings,
 )
 from catalog.models import Activity
-from conftest import assert_counters_match_bookings, paris
+from conftest import assert_counters_match_bookings, booking_of, paris
 
 MONDAY, TUESDAY, THURSDAY = date(2026, 4, 13), date(2026, 4, 14), date(2026, 4, 16)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -32,7 +32,7 @@ def booked(child, canteen, enrolled, parent):
         by=parent,
         now=paris(2026, 4, 1),
     )
-    return [Booking.objects.get(pk=r.booking_id) for r in results]
+    return [booking_of(r) for r in results]
 
 
 def states(bookings):
@@ -99,7 +99,7 @@ def test_sickness_without_proof_waits_for_staff(booked, parent, agent, absence_r
     )
     assert result.outcome == "absence_requested"
     assert "Joignez le justificatif" in result.message
-    booking = Booking.objects.get(pk=result.booking_id)
+    booking = booking_of(result)
     assert_counters_match_bookings()  # still holds its place until decided
     assert refuse_request(booking=booking, by=agent, reason="Pas de certificat").state == (
         BookingState.ABSENT_BILLED
@@ -116,7 +116,7 @@ def test_staff_validation_of_justified_absence(booked, parent, agent, absence_re
         by=parent,
         now=paris(2026, 4, 13, 13, 0),
     )
-    booking = Booking.objects.get(pk=result.booking_id)
+    booking = booking_of(result)
     assert booking.state == BookingState.ABSENCE_REQUESTED
     assert approve_request(booking=booking, by=agent).state == BookingState.ABSENT_EXCUSED
 
@@ -130,7 +130,7 @@ def test_family_withdraws_absence_request(booked, parent, absence_reasons, cante
         by=parent,
         now=paris(2026, 4, 13, 13, 0),
     )
-    booking = cancel_request(booking=Booking.objects.get(pk=result.booking_id), by=parent)
+    booking = cancel_request(booking=booking_of(result), by=parent)
     assert booking.state == BookingState.RESERVED
     assert booking.absence_reason is None
     assert_counters_match_bookings()
@@ -170,7 +170,7 @@ def test_absence_on_pending_request_is_refused_per_day(
     [result] = request_bookings(
         requests=[BookingRequest(toddler, creche, TUESDAY)], by=parent, now=paris(2026, 4, 1)
     )
-    booking = Booking.objects.get(pk=result.booking_id)
+    booking = booking_of(result)
     [outcome] = declare_absence(
         bookings=[booking], reason=absence_reasons["personal"], by=parent, now=paris(2026, 4, 1)
     )
@@ -182,7 +182,7 @@ def test_leave_on_the_creche_frees_the_place(toddler, creche, creche_enrolment, 
     [result] = request_bookings(
         requests=[BookingRequest(toddler, creche, TUESDAY)], by=parent, now=paris(2026, 4, 1)
     )
-    booking = approve_request(booking=Booking.objects.get(pk=result.booking_id), by=agent)
+    booking = approve_request(booking=booking_of(result), by=agent)
     [leave] = declare_leave(bookings=[booking], by=parent, now=paris(2026, 4, 2))
     assert leave.state == BookingState.LEAVE
     assert_counters_match_bookings()

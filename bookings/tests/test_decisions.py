@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from bookings.exceptions import BookingError, CapacityFull
-from bookings.models import Booking, BookingState
+from bookings.models import BookingState
 from bookings.services import (
     BookingRequest,
     approve_request,
@@ -17,7 +17,7 @@ from bookings.services import (
     request_bookings,
     waiting_rank,
 )
-from conftest import assert_counters_match_bookings, enrol, paris
+from conftest import assert_counters_match_bookings, booking_of, enrol, paris
 from core.models import AuditEvent
 from families.models import Child
 
@@ -54,17 +54,17 @@ def test_waiting_list_is_promoted_oldest_first_when_a_place_frees(
     results = book_all(kids, wednesday_alsh, parent)  # capacity 2
     assert [r.outcome for r in results] == ["reserved", "reserved", "waiting_list", "waiting_list"]
     assert [r.rank for r in results[2:]] == [1, 2]
-    second_waiting = Booking.objects.get(pk=results[3].booking_id)
+    second_waiting = booking_of(results[3])
     assert waiting_rank(second_waiting) == 2
     from bookings.services import declare_absence
 
-    reserved = Booking.objects.get(pk=results[0].booking_id)
+    reserved = booking_of(results[0])
     declare_absence(bookings=[reserved], reason=absence_reasons["personal"], by=parent, now=NOW)
-    promoted = Booking.objects.get(pk=results[2].booking_id)
+    promoted = booking_of(results[2])
     assert promoted.state == BookingState.RESERVED
     assert AuditEvent.objects.filter(action="booking.promoted", object_id=str(promoted.pk)).exists()
-    assert Booking.objects.get(pk=results[3].booking_id).state == BookingState.WAITING_LIST
-    assert waiting_rank(Booking.objects.get(pk=results[3].booking_id)) == 1
+    assert booking_of(results[3]).state == BookingState.WAITING_LIST
+    assert waiting_rank(booking_of(results[3])) == 1
     assert_counters_match_bookings()
 
 
@@ -81,7 +81,7 @@ def test_approve_request_takes_a_place(toddler, creche, creche_enrolment, parent
     [result] = request_bookings(
         requests=[BookingRequest(toddler, creche, WEDNESDAY)], by=parent, now=NOW
     )
-    booking = approve_request(booking=Booking.objects.get(pk=result.booking_id), by=agent, now=NOW)
+    booking = approve_request(booking=booking_of(result), by=agent, now=NOW)
     assert booking.state == BookingState.RESERVED
     assert booking.decided_by == agent
     assert_counters_match_bookings()
@@ -95,7 +95,7 @@ def test_approve_when_full_is_refused_and_changes_nothing(
     [result] = request_bookings(
         requests=[BookingRequest(toddler, creche, WEDNESDAY)], by=parent, now=NOW
     )
-    booking = Booking.objects.get(pk=result.booking_id)
+    booking = booking_of(result)
     with pytest.raises(CapacityFull, match="Plus de place le mercredi 15 avril 2026"):
         approve_request(booking=booking, by=agent, now=NOW)
     booking.refresh_from_db()
@@ -106,7 +106,7 @@ def test_refusal_needs_a_reason(toddler, creche, creche_enrolment, parent, agent
     [result] = request_bookings(
         requests=[BookingRequest(toddler, creche, WEDNESDAY)], by=parent, now=NOW
     )
-    booking = Booking.objects.get(pk=result.booking_id)
+    booking = booking_of(result)
     with pytest.raises(BookingError, match="motif du refus"):
         refuse_request(booking=booking, by=agent, reason="  ")
     refused = refuse_request(booking=booking, by=agent, reason="Effectif complet ce jour-là")
@@ -118,7 +118,7 @@ def test_processing_twice_gives_clear_message(toddler, creche, creche_enrolment,
     [result] = request_bookings(
         requests=[BookingRequest(toddler, creche, WEDNESDAY)], by=parent, now=NOW
     )
-    booking = Booking.objects.get(pk=result.booking_id)
+    booking = booking_of(result)
     approve_request(booking=booking, by=agent, now=NOW)
     events = AuditEvent.objects.count()
     with pytest.raises(BookingError, match="déjà été traitée : son état est « Réservé »"):
@@ -130,7 +130,7 @@ def test_family_cancels_pending_request(toddler, creche, creche_enrolment, paren
     [result] = request_bookings(
         requests=[BookingRequest(toddler, creche, WEDNESDAY)], by=parent, now=NOW
     )
-    booking = cancel_request(booking=Booking.objects.get(pk=result.booking_id), by=parent)
+    booking = cancel_request(booking=booking_of(result), by=parent)
     assert booking.state == BookingState.CANCELLED
     with pytest.raises(BookingError, match="pas de demande en attente"):
         cancel_request(booking=booking, by=parent)
@@ -140,7 +140,7 @@ def test_refused_day_can_be_requested_again(toddler, creche, creche_enrolment, p
     [result] = request_bookings(
         requests=[BookingRequest(toddler, creche, WEDNESDAY)], by=parent, now=NOW
     )
-    refuse_request(booking=Booking.objects.get(pk=result.booking_id), by=agent, reason="Complet")
+    refuse_request(booking=booking_of(result), by=agent, reason="Complet")
     [again] = request_bookings(
         requests=[BookingRequest(toddler, creche, WEDNESDAY)], by=parent, now=NOW
     )

@@ -17,7 +17,7 @@ from bookings.services import (
     request_bookings,
 )
 from catalog.models import CalendarDay, DayKind
-from conftest import assert_counters_match_bookings, enrol, paris
+from conftest import assert_counters_match_bookings, booking_of, enrol, paris
 from core.models import AuditEvent
 
 
@@ -145,7 +145,7 @@ def test_presence_is_idempotent_and_audited(child, canteen, enrolled, parent, an
         by=parent,
         now=paris(2026, 4, 1),
     )
-    booking = Booking.objects.get(pk=result.booking_id)
+    booking = booking_of(result)
     for _ in range(3):
         record_presence(booking=booking, presence=Presence.PRESENT, by=animateur)
     assert Booking.objects.get(pk=booking.pk).presence == Presence.PRESENT

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import pytest
 
 from bookings.models import Booking, BookingSource, BookingState, Slot
 from bookings.services import BookingRequest, Outcome, request_bookings
 from catalog.models import Activity, BookingWindow, Closure
-from conftest import enrol, paris
+from conftest import booking_of, enrol, paris
 from core.models import AuditEvent
 
 TUESDAY = date(2026, 4, 14)
@@ -29,7 +29,7 @@ def test_reserves_before_deadline_and_audits(child, canteen, enrolled, parent):
     [result] = ask(child, canteen, TUESDAY, by=parent, now=paris(2026, 4, 9, 11, 59))
     assert result.outcome == Outcome.RESERVED
     assert result.message == "Réservé le mardi 14 avril 2026 pour Restauration scolaire."
-    booking = Booking.objects.get(pk=result.booking_id)
+    booking = booking_of(result)
     assert booking.state == BookingState.RESERVED
     assert booking.source == BookingSource.FAMILY
     assert Slot.objects.get(activity=canteen, day_id=TUESDAY).taken == 1
@@ -105,9 +105,9 @@ def test_eligibility_by_age(toddler, creche, creche_enrolment, parent):
 def test_staff_validation_makes_a_request(toddler, creche, creche_enrolment, parent):
     [result] = ask(toddler, creche, TUESDAY, by=parent, now=paris(2026, 4, 1))
     assert result.outcome == Outcome.REQUESTED
-    booking = Booking.objects.get(pk=result.booking_id)
+    booking = booking_of(result)
     assert booking.state == BookingState.REQUESTED
-    assert (booking.planned_arrival.hour, booking.planned_departure.hour) == (8, 16)
+    assert (booking.planned_arrival, booking.planned_departure) == (time(8, 30), time(16, 30))
     assert Slot.objects.get(activity=creche, day_id=TUESDAY).taken == 0
 
 
@@ -124,7 +124,7 @@ def test_late_policy_surcharge_reserves_with_flag(child, canteen, enrolled, pare
     canteen.save()
     [result] = ask(child, canteen, TUESDAY, by=parent, now=paris(2026, 4, 13))
     assert result.outcome == Outcome.RESERVED
-    assert Booking.objects.get(pk=result.booking_id).is_late
+    assert booking_of(result).is_late
 
 
 def test_staff_override_skips_the_deadline(child, canteen, enrolled, agent):
