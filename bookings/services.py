@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from bookings import rules
-from bookings.exceptions import BookingError, CapacityFull
+from bookings.exceptions import BookingError, CapacityFull, InvalidTransition
 from bookings.models import (
     AbsenceReason,
     Booking,
@@ -152,7 +152,8 @@ def _lock_slots(pairs: Iterable[tuple[Activity, date]]) -> dict[tuple[int, date]
     days = {day for _activity_id, day in wanted}
     slots: dict[tuple[int, date], Slot] = {}
     locked = (
-        Slot.objects.select_for_update()
+        Slot.objects.select_for_update(of=("self",))
+        .select_related("activity")
         .filter(activity_id__in=activity_ids, day_id__in=days)
         .order_by("pk")
     )
@@ -256,7 +257,9 @@ def _check_rules(
     if year_id is None or kind is None:
         return _impossible(request, _("ce jour est en dehors de l'année scolaire."))
     enrolment = context.enrolments.get((child.pk, activity.pk, year_id))
-    if enrolment is None or not activity.is_active:
+    if not activity.is_active:
+        return _impossible(request, _("cette activité n'est plus proposée aux réservations."))
+    if enrolment is None:
         return _impossible(
             request,
             _(
@@ -272,8 +275,9 @@ def _check_rules(
     if problem:
         return _impossible(request, problem)
     if kind == DayKind.PUBLIC_HOLIDAY:
+        label = context.calendar.labels.get(day)
         return _impossible(
-            request, _("jour férié (%(label)s).") % {"label": context.calendar.labels.get(day)}
+            request, _("jour férié (%(label)s).") % {"label": label} if label else _("jour férié.")
         )
     if not activity.runs_on(day, kind):
         return _impossible(request, _("l'activité n'a pas lieu ce jour-là."))
@@ -415,6 +419,28 @@ def _request_bookings(
         return [result for result in results if result is not None]
 
     slots = _lock_slots((c.request.activity, c.request.day) for c in candidates)
+    # A closure committed while we waited for the lock wins: re-read closures under the lock.
+    closures = closure_index(min(r.day for r in requests), max(r.day for r in requests))
+    still_open = []
+    for candidate in candidates:
+        r = candidate.request
+        closure = closures.closure_for(r.activity, r.day)
+        if closure is None:
+            still_open.append(candidate)
+            continue
+        results[candidate.index] = DayResult(
+            r.child.pk,
+            r.activity.pk,
+            r.day,
+            Outcome.REFUSED,
+            _impossible(
+                r,
+                _("fermeture (%(reason)s).")
+                % {"reason": closure.note or closure.get_reason_display()},
+            ),
+        )
+    candidates = still_open
+    locked_at = timezone.now()
     existing = {
         (b.child_id, b.activity_id, b.day_id): b
         for b in Booking.objects.filter(
@@ -424,6 +450,11 @@ def _request_bookings(
         )
     }
     waiting = _waiting_counts({key for key in slots})
+    for key, count in waiting.items():
+        if count and _has_room(slots[key], slots[key].activity):
+            # Places freed (e.g. capacity raised) go to those already waiting, oldest first.
+            promoted = _promote(slots[key], slots[key].activity, by=by, now=now)
+            waiting[key] = count - len(promoted)
     to_create: list[Booking] = []
     to_update: list[tuple[Booking, dict]] = []
     placed: list[tuple[_Candidate, Booking, int | None]] = []
@@ -449,7 +480,7 @@ def _request_bookings(
         rank: int | None = None
         if candidate.needs_validation:
             target = S.REQUESTED
-        elif _has_room(slot, r.activity):
+        elif not waiting.get((r.activity.pk, r.day)) and _has_room(slot, r.activity):
             target = S.RESERVED
             slot.taken += 1
         else:
@@ -470,7 +501,8 @@ def _request_bookings(
         booking.enrolment = candidate.enrolment
         booking.is_late = candidate.is_late
         booking.presence = Presence.UNKNOWN
-        booking.waitlisted_at = now if target == S.WAITING_LIST else None
+        # Real time taken under the lock, so promotion order matches the rank reported.
+        booking.waitlisted_at = locked_at if target == S.WAITING_LIST else None
         booking.decision_note = deadline_override
         booking.decided_at = now if target == S.RESERVED else None
         booking.decided_by = by if target == S.RESERVED else None
@@ -580,7 +612,10 @@ def _move(
     note: str = "",
 ) -> dict:
     """Move one booking to `target`, keeping the counter true; return the state before."""
-    check_transition(booking.state, target)
+    try:
+        check_transition(booking.state or None, target)
+    except InvalidTransition as exc:
+        raise InvalidTransition(f"{_day_label(booking)} : {exc}") from exc
     before = snapshot(booking, AUDITED_FIELDS)
     delta = place_delta(booking.state, target)
     if delta > 0 and not _has_room(slot, booking.activity):
@@ -1039,19 +1074,23 @@ def close_days(
                 "note": note,
             },
         )
-        affected = Booking.objects.filter(day_id__gte=starts_on, day_id__lte=ends_on).exclude(
-            state__in=[S.CANCELLED, S.REFUSED]
+        # Lock every counter of the closed span first (creating missing ones), so a request
+        # or a decision that commits meanwhile is either seen here or sees the closure.
+        activities = [activity] if activity else list(Activity.objects.filter(site=site))
+        days = CalendarDay.objects.filter(date__gte=starts_on, date__lte=ends_on).values_list(
+            "date", flat=True
         )
-        affected = (
-            affected.filter(activity=activity) if activity else affected.filter(activity__site=site)
-        )
+        slots = _lock_slots((a, d) for a in activities for d in days)
+        affected = Booking.objects.filter(
+            activity__in=activities, day_id__gte=starts_on, day_id__lte=ends_on
+        ).exclude(state__in=[S.CANCELLED, S.REFUSED])
         rows = list(affected.select_related("child__family", "activity"))
-        slots = _lock_slots((b.activity, b.day_id) for b in rows)
         label = _("Fermeture (%(reason)s)") % {"reason": closure.get_reason_display()}
         if note:
             label = f"{label} : {note}"
         befores = []
         for booking in rows:
+            check_transition(booking.state, S.CANCELLED)
             befores.append((booking, snapshot(booking, AUDITED_FIELDS)))
             slots[(booking.activity_id, booking.day_id)].taken += place_delta(
                 booking.state, S.CANCELLED
@@ -1078,6 +1117,25 @@ def close_days(
         )
 
 
+def _set_presence(booking: Booking, presence: str, by: User) -> Booking:
+    """Record presence on a locked booking, audited; a repeated tap changes nothing."""
+    if booking.presence == presence:
+        return booking
+    before = snapshot(booking, AUDITED_FIELDS)
+    booking.presence = presence
+    booking.save(update_fields=["presence", "updated_at"])
+    AuditEvent.objects.create(
+        action="booking.presence",
+        object_type="bookings.booking",
+        object_id=str(booking.pk),
+        actor=by,
+        family_id=booking.child.family_id,
+        before=before,
+        after=snapshot(booking, AUDITED_FIELDS),
+    )
+    return booking
+
+
 def record_presence(
     *, booking: Booking, presence: str, by: User, now: datetime | None = None
 ) -> Booking:
@@ -1086,21 +1144,7 @@ def record_presence(
         raise BookingError(_("Présence inconnue."))
     with transaction.atomic(durable=True):
         booking = Booking.objects.select_for_update().select_related("child").get(pk=booking.pk)
-        if booking.presence == presence:
-            return booking
-        before = snapshot(booking, AUDITED_FIELDS)
-        booking.presence = presence
-        booking.save(update_fields=["presence", "updated_at"])
-        AuditEvent.objects.create(
-            action="booking.presence",
-            object_type="bookings.booking",
-            object_id=str(booking.pk),
-            actor=by,
-            family_id=booking.child.family_id,
-            before=before,
-            after=snapshot(booking, AUDITED_FIELDS),
-        )
-        return booking
+        return _set_presence(booking, presence, by)
 
 
 def record_walk_in(
@@ -1121,9 +1165,7 @@ def record_walk_in(
         slot = _lock_slots([(activity, day)])[(activity.pk, day)]
         booking = Booking.objects.filter(child=child, activity=activity, day_id=day).first()
         if booking is not None and booking.state in HOLDS_PLACE:
-            booking.presence = Presence.PRESENT
-            booking.save(update_fields=["presence", "updated_at"])
-            return booking
+            return _set_presence(booking, Presence.PRESENT, by)
         if booking is None:
             booking = Booking(
                 child=child, activity=activity, enrolment=enrolment, day_id=day, state=""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, time
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from bookings.models import Booking, BookingSource, BookingState, Slot
 from bookings.services import BookingRequest, Outcome, request_bookings
@@ -219,10 +221,19 @@ def test_booking_window_not_open_for_non_residents(child, wednesday_alsh, school
     assert result.outcome == Outcome.RESERVED
 
 
-def test_query_count_does_not_grow_with_days(
-    child, canteen, enrolled, parent, django_assert_max_num_queries
+def test_query_count_does_not_grow_with_days_or_children(
+    child, sibling, canteen, enrolled, school_year, parent, django_assert_max_num_queries
 ):
-    days = [date(2026, 5, d) for d in (4, 5, 7, 11, 12, 18, 19, 21, 22, 26, 28, 29)]
-    with django_assert_max_num_queries(14):
-        results = ask(child, canteen, *days, by=parent, now=paris(2026, 4, 1))
+    enrol(sibling, canteen, school_year)
+    may = [date(2026, 5, d) for d in (4, 5, 7, 11, 12, 18, 19, 21, 22, 26, 28, 29)]
+    june = [date(2026, 6, d) for d in (1, 2, 4)]
+    with CaptureQueriesContext(connection) as small:
+        ask(child, canteen, *june, by=parent, now=paris(2026, 4, 1))
+    requests = [BookingRequest(kid, canteen, d) for kid in (child, sibling) for d in may]
+    with CaptureQueriesContext(connection) as large:
+        results = request_bookings(requests=requests, by=parent, now=paris(2026, 4, 1))
     assert {r.outcome for r in results} == {Outcome.RESERVED}
+    assert len(results) == 24
+    # The sibling's family is loaded once more; nothing else grows with days or children.
+    assert len(large.captured_queries) <= len(small.captured_queries) + 1
+    assert len(large.captured_queries) <= 16

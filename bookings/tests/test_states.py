@@ -14,9 +14,43 @@ ALL_SOURCES = [None, *S]
 PAIRS = list(itertools.product(ALL_SOURCES, list(S)))
 
 
+# Written out by hand from design.md, independently of bookings.states.ALLOWED.
+EXPECTED_ALLOWED = {
+    (None, "requested"),
+    (None, "waiting_list"),
+    (None, "reserved"),
+    ("cancelled", "requested"),
+    ("cancelled", "waiting_list"),
+    ("cancelled", "reserved"),
+    ("refused", "requested"),
+    ("refused", "waiting_list"),
+    ("refused", "reserved"),
+    ("requested", "reserved"),
+    ("requested", "refused"),
+    ("requested", "cancelled"),
+    ("waiting_list", "reserved"),
+    ("waiting_list", "refused"),
+    ("waiting_list", "cancelled"),
+    ("reserved", "cancelled"),
+    ("reserved", "absence_requested"),
+    ("reserved", "absent_excused"),
+    ("reserved", "absent_billed"),
+    ("reserved", "leave"),
+    ("absence_requested", "absent_excused"),
+    ("absence_requested", "absent_billed"),
+    ("absence_requested", "reserved"),
+    ("absence_requested", "cancelled"),
+    ("absent_billed", "absent_excused"),
+    ("absent_billed", "cancelled"),
+    ("absent_excused", "cancelled"),
+    ("leave", "reserved"),
+    ("leave", "cancelled"),
+}
+
+
 @pytest.mark.parametrize(("current", "target"), PAIRS)
 def test_transition_table(current, target):
-    if target in ALLOWED.get(current, frozenset()):
+    if (current, str(target)) in EXPECTED_ALLOWED:
         check_transition(current, target)
     else:
         with pytest.raises(InvalidTransition, match="Action impossible"):
@@ -31,7 +65,26 @@ def test_expected_moves_are_allowed():
     assert S.REQUESTED not in ALLOWED[S.RESERVED]
 
 
-@pytest.mark.parametrize(("current", "target"), PAIRS)
-def test_place_delta_matches_holding_states(current, target):
-    expected = int(target in HOLDS_PLACE) - int(current in HOLDS_PLACE)
-    assert place_delta(current, target) == expected
+@pytest.mark.parametrize(
+    ("current", "target", "delta"),
+    [
+        (None, "reserved", 1),
+        (None, "waiting_list", 0),
+        (None, "requested", 0),
+        ("requested", "reserved", 1),
+        ("waiting_list", "reserved", 1),
+        ("reserved", "cancelled", -1),
+        ("reserved", "absence_requested", 0),
+        ("reserved", "absent_billed", -1),
+        ("reserved", "absent_excused", -1),
+        ("reserved", "leave", -1),
+        ("absence_requested", "reserved", 0),
+        ("absence_requested", "absent_excused", -1),
+        ("absence_requested", "cancelled", -1),
+        ("absent_billed", "cancelled", 0),
+        ("leave", "reserved", 1),
+    ],
+)
+def test_place_delta(current, target, delta):
+    assert place_delta(current, target) == delta
+    assert (target in HOLDS_PLACE) == (target in {"reserved", "absence_requested"})
