@@ -6,7 +6,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -601,7 +601,7 @@ def _locked_booking(booking: Booking) -> tuple[Booking, Slot]:
     return fresh, slot
 
 
-def _move(
+def _transition(
     booking: Booking,
     target: str,
     slot: Slot,
@@ -610,13 +610,13 @@ def _move(
     action: str,
     now: datetime,
     note: str = "",
-) -> dict:
-    """Move one booking to `target`, keeping the counter true; return the state before."""
+) -> AuditEvent:
+    """Move one booking to `target` in memory, keeping the counter true; return its event."""
     try:
         check_transition(booking.state or None, target)
     except InvalidTransition as exc:
         raise InvalidTransition(f"{_day_label(booking)} : {exc}") from exc
-    before = snapshot(booking, AUDITED_FIELDS)
+    before = snapshot(booking, AUDITED_FIELDS) if booking.state else None
     delta = place_delta(booking.state, target)
     if delta > 0 and not _has_room(slot, booking.activity):
         raise CapacityFull(
@@ -638,8 +638,7 @@ def _move(
         booking.decision_note = note
     booking.decided_at = now
     booking.decided_by = by
-    booking.save()
-    AuditEvent.objects.create(
+    return AuditEvent(
         action=action,
         object_type="bookings.booking",
         object_id=str(booking.pk),
@@ -653,7 +652,54 @@ def _move(
         },
         note=note,
     )
-    return before
+
+
+def _move(
+    booking: Booking,
+    target: str,
+    slot: Slot,
+    *,
+    by: User | None,
+    action: str,
+    now: datetime,
+    note: str = "",
+) -> None:
+    """Move one booking to `target` and save it with its audit event."""
+    event = _transition(booking, target, slot, by=by, action=action, now=now, note=note)
+    booking.save()
+    event.object_id = str(booking.pk)
+    event.save()
+
+
+TRANSITION_FIELDS = [
+    "state",
+    "waitlisted_at",
+    "decision_note",
+    "decided_at",
+    "decided_by",
+    "absence_reason",
+    "absence_note",
+    "absence_proof",
+    "updated_at",
+]
+
+
+def _save_transitions(bookings: list[Booking], events: list[AuditEvent]) -> None:
+    """Write moved bookings and their events in a constant number of statements."""
+    now = timezone.now()
+    for booking in bookings:
+        booking.updated_at = now
+    Booking.objects.bulk_update(bookings, TRANSITION_FIELDS, batch_size=500)
+    AuditEvent.objects.bulk_create(events, batch_size=500)
+
+
+def _promote_where_waiting(
+    slots: dict[tuple[int, date], Slot], *, by: User | None, now: datetime
+) -> None:
+    """Promote from the waiting lists of the given (locked) days that have anyone waiting."""
+    for key, count in _waiting_counts(set(slots)).items():
+        if count:
+            _promote(slots[key], slots[key].activity, by=by, now=now)
 
 
 def _promote(slot: Slot, activity: Activity, *, by: User | None, now: datetime) -> list[Booking]:
@@ -803,14 +849,17 @@ def declare_absence(
     proof_name = _store_proof(proof) if proof is not None else ""
     with transaction.atomic(durable=True):
         ordered = sorted(bookings, key=lambda b: (b.child_id, b.activity_id, b.day_id))
-        slots = _lock_slots((b.activity, b.day_id) for b in ordered)
+        activities = Activity.objects.in_bulk({b.activity_id for b in ordered})
+        slots = _lock_slots((activities[b.activity_id], b.day_id) for b in ordered)
         fresh = Booking.objects.select_related(
             "child__family", "activity__cancellation_rule"
         ).in_bulk([b.pk for b in ordered])
         first = min(b.day_id for b in ordered)
         calendar = calendar_span(first, max(b.day_id for b in ordered))
-        carence_used: dict[tuple[int, int], int] = defaultdict(int)
+        carence_used = _carence_already_used(list(fresh.values()), reason)
         results: list[DayResult] = []
+        moved: list[Booking] = []
+        events: list[AuditEvent] = []
         for booking in (fresh[b.pk] for b in ordered):
             if booking.state != S.RESERVED:
                 results.append(_absence_refused(booking))
@@ -829,15 +878,18 @@ def declare_absence(
             if proof_name:
                 booking.absence_proof.name = proof_name
             slot = slots[(booking.activity_id, booking.day_id)]
-            _move(
-                booking,
-                target,
-                slot,
-                by=by,
-                action="booking.absence_declared",
-                now=now,
-                note=deadline_override,
+            events.append(
+                _transition(
+                    booking,
+                    target,
+                    slot,
+                    by=by,
+                    action="booking.absence_declared",
+                    now=now,
+                    note=deadline_override,
+                )
             )
+            moved.append(booking)
             results.append(
                 DayResult(
                     booking.child_id,
@@ -848,10 +900,50 @@ def declare_absence(
                     booking_id=booking.pk,
                 )
             )
-        for slot in slots.values():
-            _promote(slot, slot.activity, by=by, now=now)
+        _save_transitions(moved, events)
+        _promote_where_waiting(slots, by=by, now=now)
         _save_slots(slots.values())
         return results
+
+
+ABSENT_STATES = (S.ABSENT_BILLED, S.ABSENT_EXCUSED, S.ABSENCE_REQUESTED)
+# An illness declared again within this many days continues the same episode (one carence).
+EPISODE_GAP = timedelta(days=4)
+
+
+def _carence_already_used(
+    bookings: list[Booking], reason: AbsenceReason
+) -> dict[tuple[int, int], int]:
+    """Count carence days already spent when this absence continues an earlier one."""
+    used: dict[tuple[int, int], int] = defaultdict(int)
+    if not reason.applies_carence:
+        return used
+    firsts: dict[tuple[int, int], date] = {}
+    for booking in bookings:
+        key = (booking.child_id, booking.activity_id)
+        firsts[key] = min(firsts.get(key, booking.day_id), booking.day_id)
+    for (child_id, activity_id), first in firsts.items():
+        previous = (
+            Booking.objects.filter(
+                child_id=child_id,
+                activity_id=activity_id,
+                day_id__lt=first,
+                day_id__gte=first - EPISODE_GAP,
+            )
+            .exclude(state=S.CANCELLED)
+            .order_by("-day_id")
+            .select_related("absence_reason")
+            .first()
+        )
+        if (
+            previous is not None
+            and previous.state in ABSENT_STATES
+            and previous.absence_reason is not None
+            and previous.absence_reason.applies_carence
+        ):
+            # The episode goes on: its carence days were counted when it began.
+            used[(child_id, activity_id)] = 10_000
+    return used
 
 
 def _absence_refused(booking: Booking) -> DayResult:
@@ -925,28 +1017,26 @@ def declare_leave(
     """Mark contract days of an hour-counted activity (crèche) as leave (« Congé »)."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
-        slots = _lock_slots((b.activity, b.day_id) for b in bookings)
+        activities = Activity.objects.in_bulk({b.activity_id for b in bookings})
+        slots = _lock_slots((activities[b.activity_id], b.day_id) for b in bookings)
         fresh = Booking.objects.select_related("child", "activity").in_bulk(
             [b.pk for b in bookings]
         )
-        changed = []
-        for booking in fresh.values():
+        changed: list[Booking] = []
+        events: list[AuditEvent] = []
+        for booking in sorted(fresh.values(), key=lambda b: (b.day_id, b.pk)):
             if not booking.activity.counted_in_hours:
                 raise BookingError(
                     _("%(day)s : les congés ne concernent que l'accueil à l'heure (crèche).")
                     % {"day": _day_label(booking)}
                 )
-            _move(
-                booking,
-                S.LEAVE,
-                slots[(booking.activity_id, booking.day_id)],
-                by=by,
-                action="booking.leave",
-                now=now,
+            slot = slots[(booking.activity_id, booking.day_id)]
+            events.append(
+                _transition(booking, S.LEAVE, slot, by=by, action="booking.leave", now=now)
             )
             changed.append(booking)
-        for slot in slots.values():
-            _promote(slot, slot.activity, by=by, now=now)
+        _save_transitions(changed, events)
+        _promote_where_waiting(slots, by=by, now=now)
         _save_slots(slots.values())
         return changed
 

@@ -191,3 +191,55 @@ def test_leave_on_the_creche_frees_the_place(toddler, creche, creche_enrolment, 
 def test_leave_only_for_hour_counted_activities(booked, parent):
     with pytest.raises(BookingError, match="crèche"):
         declare_leave(bookings=booked[:1], by=parent)
+
+
+def test_carence_is_not_billed_twice_for_one_illness(
+    booked, parent, absence_reasons, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    proof = SimpleUploadedFile("certificat.pdf", PDF, content_type="application/pdf")
+    [first] = declare_absence(
+        bookings=booked[:1],
+        reason=absence_reasons["sick"],
+        by=parent,
+        proof=proof,
+        now=paris(2026, 4, 13, 13, 0),
+    )
+    assert first.outcome == "absent_billed"  # the carence day
+    proof.seek(0)
+    [second] = declare_absence(
+        bookings=booked[1:2],
+        reason=absence_reasons["sick"],
+        by=parent,
+        proof=proof,
+        now=paris(2026, 4, 13, 13, 0),
+    )
+    assert second.outcome == "absent_excused"
+
+
+def test_absence_query_count_does_not_grow_with_days(
+    child, canteen, enrolled, parent, absence_reasons
+):
+    days = [date(2026, 5, d) for d in (4, 5, 7, 11, 12, 18, 19, 21, 22, 26)]
+    results = request_bookings(
+        requests=[BookingRequest(child, canteen, d) for d in days], by=parent, now=paris(2026, 4, 1)
+    )
+    bookings = [booking_of(r) for r in results]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        declare_absence(
+            bookings=bookings[:2],
+            reason=absence_reasons["personal"],
+            by=parent,
+            now=paris(2026, 4, 1),
+        )
+    with CaptureQueriesContext(connection) as many:
+        declare_absence(
+            bookings=bookings[2:],
+            reason=absence_reasons["personal"],
+            by=parent,
+            now=paris(2026, 4, 1),
+        )
+    assert len(many.captured_queries) == len(few.captured_queries)

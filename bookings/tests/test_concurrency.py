@@ -10,7 +10,7 @@ import pytest
 from django.db import connection, connections, transaction
 
 from bookings.models import Booking, BookingState, Slot
-from bookings.services import BookingRequest, request_bookings
+from bookings.services import BookingRequest, declare_absence, request_bookings
 from conftest import assert_counters_match_bookings, enrol, paris
 from families.models import Child
 
@@ -124,3 +124,56 @@ def test_postgresql_second_writer_waits_for_the_capacity_lock(
     results = race(lambda f: f(None), [hold_lock, book])
     assert finished_at["writer"] >= finished_at["holder"]
     assert [r.outcome for r in results if r is not None] == ["reserved"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_places_freed_and_taken_at_once_keep_the_counter_exact(
+    family, school, wednesday_alsh, school_year, parent, absence_reasons
+):
+    wednesday_alsh.capacity = 10
+    wednesday_alsh.save()
+    children = Child.objects.bulk_create(
+        Child(
+            family=family,
+            first_name=f"E{i}",
+            last_name="DUPONT",
+            birth_date=date(2017, 1, 1),
+            school=school,
+        )
+        for i in range(30)
+    )
+    for kid in children:
+        enrol(kid, wednesday_alsh, school_year)
+    holders = request_bookings(
+        requests=[BookingRequest(k, wednesday_alsh, WEDNESDAY) for k in children[:10]],
+        by=parent,
+        now=paris(2026, 4, 1),
+    )
+    held = list(Booking.objects.filter(pk__in=[r.booking_id for r in holders]))
+
+    def act(argument):
+        kind, payload = argument
+        if kind == "free":
+            return declare_absence(
+                bookings=[payload],
+                reason=absence_reasons["personal"],
+                by=parent,
+                now=paris(2026, 4, 1),
+            )
+        return request_bookings(
+            requests=[BookingRequest(payload, wednesday_alsh, WEDNESDAY)],
+            by=parent,
+            now=paris(2026, 4, 1),
+        )
+
+    race(act, [("free", b) for b in held[:6]] + [("take", k) for k in children[10:]])
+    assert_counters_match_bookings()
+    reserved = Booking.objects.filter(
+        activity=wednesday_alsh, day_id=WEDNESDAY, state=BookingState.RESERVED
+    ).count()
+    waiting = Booking.objects.filter(
+        activity=wednesday_alsh, day_id=WEDNESDAY, state=BookingState.WAITING_LIST
+    ).count()
+    # Ten places, 4 kept + 20 newcomers: every freed place is given, the rest wait.
+    assert reserved == 10
+    assert waiting == 14
