@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from core.models import AuditEvent
+from core.models import AuditEvent, ServiceContact
 
 
 @admin.register(AuditEvent)
@@ -22,3 +22,9 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ServiceContact)
+class ServiceContactAdmin(admin.ModelAdmin):
+    list_display = ["service", "person", "domain", "phone", "email", "position"]
+    list_editable = ["position"]

@@ -49,3 +49,29 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+
+class ServiceContact(models.Model):
+    """A service families can call or write to, shown in every page's footer."""
+
+    class Domain(models.TextChoices):
+        EDUCATION = "education", _("Cantine, étude, accueil de loisirs")
+        EARLY_CHILDHOOD = "early_childhood", _("Petite enfance (crèche)")
+        BILLING = "billing", _("Facturation et paiements")
+        OTHER = "other", _("Autre")
+
+    domain = models.CharField(_("domaine"), max_length=20, choices=Domain.choices)
+    service = models.CharField(_("service"), max_length=100, help_text=_("Ex. Service Scolaire"))
+    person = models.CharField(_("interlocuteur"), max_length=100, blank=True)
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    hours = models.CharField(_("horaires d'accueil"), max_length=150, blank=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("contact d'un service")
+        verbose_name_plural = _("contacts des services")
+        ordering = ["position", "service"]
+
+    def __str__(self) -> str:
+        return f"{self.service} — {self.person}" if self.person else self.service

@@ -25,23 +25,29 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "django_htmx",
     "core",
     "accounts",
     "families",
     "catalog",
     "bookings",
     "demo",
+    "portal",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "core.security.SecurityHeadersMiddleware",
+    # Last, as django-axes asks: it turns lockouts into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "marelle.urls"
@@ -57,6 +63,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "core.context_processors.commune",
             ],
         },
     },
@@ -75,6 +82,29 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.FamilyIdentifierBackend",
+]
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "portal:login"
+# Reset and activation links are single-use (the token changes with the password) and last
+# one hour, per the CNIL recommendation.
+PASSWORD_RESET_TIMEOUT = 3600
+# Lock an identifier after 10 failures for 15 minutes (CNIL: at most 10 attempts).
+AXES_FAILURE_LIMIT = env_int("MARELLE_LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = 0.25  # hours
+# Per account, as the CNIL asks: locking by address would lock out a whole town hall or
+# school behind one shared address after ten typos.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+# Count failures per account, whatever spelling was typed (identifier or e-mail, any case).
+AXES_USERNAME_CALLABLE = "portal.auth_forms.lockout_username"
+AXES_LOCKOUT_TEMPLATE = "portal/auth/locked.html"
+AXES_VERBOSE = False
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -85,6 +115,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# French for everyone until the English catalogue exists: negotiating from the browser
+# would mix English dates into French pages.
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("Anglais"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -94,6 +126,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploads (absence proofs, QF attestations) live outside the web root and are served by views
 # that check who asks.
 MEDIA_ROOT = Path(env_str("MARELLE_MEDIA_ROOT", str(VAR_DIR / "private-media")))
@@ -105,6 +138,8 @@ EMAIL_PORT = env_int("MARELLE_EMAIL_PORT", 25, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("MARELLE_FROM_EMAIL", "portail-famille@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 60 * 60 * 8
+CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 _tls = env_bool("MARELLE_BEHIND_TLS", False)
@@ -116,6 +151,9 @@ if _tls:
 
 # The commune this deployment serves (one deployment per collectivité).
 MARELLE_COMMUNE_INSEE = env_str("MARELLE_COMMUNE_INSEE", "78322")
+# Public address of the portal, for links in e-mails sent outside a request (commands).
+MARELLE_BASE_URL = env_str("MARELLE_BASE_URL", "")
+MARELLE_COMMUNE_NAME = env_str("MARELLE_COMMUNE_NAME", "Le Mesnil-Saint-Denis")
 MARELLE_SCHOOL_ZONE = env_choice("MARELLE_SCHOOL_ZONE", "C", {"A", "B", "C"})
 
 LOGGING = {

@@ -1,8 +1,7 @@
-"""URL configuration: the admin today; the portal and back-office come next."""
+"""URL configuration: the family portal at the root, the Django admin for configuration."""
 
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
 
 admin.site.site_header = "Marelle — Portail Famille"
 admin.site.site_title = "Marelle"
@@ -10,5 +9,5 @@ admin.site.index_title = "Configuration"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", include("portal.urls")),
 ]
