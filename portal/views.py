@@ -19,8 +19,9 @@ from bookings.exceptions import BookingError
 from bookings.legend import Legend
 from bookings.models import AbsenceReason, Booking, BookingSource, Enrolment
 from bookings.queries import Action, Cell, month_planning, needing_attention, upcoming_bookings
-from bookings.rules import describe_rule
+from bookings.rules import describe_rule, format_day
 from catalog.models import Activity
+from families.models import Child
 from portal.access import child_of_family, family_of, guardian_of
 from portal.forms import CellActionForm, WeeklyPatternForm
 
@@ -120,26 +121,16 @@ def planning_action(request: HttpRequest, child_id: int, year: int, month: int) 
     _month_or_404(year, month)
     child = child_of_family(request, child_id)
     planning = month_planning(child, year, month)
+    # Every cell of the child's enrolled activities may be posted: a day that became locked
+    # since the page was shown is refused by the services with the rule's exact message.
     cells: dict[str, Cell] = {
-        cell.key: cell
-        for group in planning.groups
-        for row in group.rows
-        for cell in row.cells
-        if cell.actions
+        cell.key: cell for group in planning.groups for row in group.rows for cell in row.cells
     }
     form = CellActionForm(request.POST, request.FILES, cell_keys=list(cells))
     if not form.is_valid():
         return _render_planning(request, child_id, year, month, form=form, status=400)
     action = form.cleaned_data["action"]
     chosen = [cells[key] for key in form.cleaned_data["cells"]]
-    refused = [cell for cell in chosen if action not in cell.actions]
-    for cell in refused:
-        messages.error(
-            request,
-            _("%(day)s, %(activity)s : action impossible sur ce jour.")
-            % {"day": cell.day.strftime("%d/%m/%Y"), "activity": cell.activity.name},
-        )
-    chosen = [cell for cell in chosen if action in cell.actions]
     try:
         results = _apply(request, child, action, chosen, form)
     except BookingError as exc:
@@ -147,29 +138,32 @@ def planning_action(request: HttpRequest, child_id: int, year: int, month: int) 
         results = []
     for result in results:
         messages.add_message(request, OUTCOME_LEVELS[result.outcome], result.message)
+    if request.htmx:  # type: ignore[attr-defined]
+        # htmx swaps the grid in place; the outcome per day comes with it.
+        return _render_planning(request, child_id, year, month)
     return redirect("portal:planning", child_id=child.pk, year=year, month=month)
 
 
 def _apply(
-    request: HttpRequest, child: object, action: str, cells: list[Cell], form: CellActionForm
+    request: HttpRequest, child: Child, action: str, cells: list[Cell], form: CellActionForm
 ) -> list[services.DayResult]:
     user = request.user
     if action == Action.RESERVE:
         return services.request_bookings(
-            requests=[services.BookingRequest(child, c.activity, c.day) for c in cells],  # type: ignore[arg-type]
+            requests=[services.BookingRequest(child, c.activity, c.day) for c in cells],
             by=user,  # type: ignore[arg-type]
             source=BookingSource.FAMILY,
         )
+    results = [_nothing_to_do(child, cell, action) for cell in cells if cell.booking is None]
     bookings = [c.booking for c in cells if c.booking is not None]
     if action == Action.ABSENCE:
-        return services.declare_absence(
+        return results + services.declare_absence(
             bookings=bookings,
             reason=form.cleaned_data["reason"],
             note=form.cleaned_data["note"],
             proof=form.cleaned_data["proof"],
             by=user,  # type: ignore[arg-type]
         )
-    results = []
     for booking in bookings:
         try:
             updated = services.cancel_request(booking=booking, by=user)  # type: ignore[arg-type]
@@ -182,12 +176,28 @@ def _apply(
                 updated.activity_id,
                 updated.day_id,
                 services.Outcome.CANCELLED,
-                _("Demande annulée pour le %(day)s (%(activity)s).")
-                % {"day": updated.day_id.strftime("%d/%m/%Y"), "activity": updated.activity.name},
+                _("Demande annulée le %(day)s pour %(activity)s.")
+                % {"day": format_day(updated.day_id), "activity": updated.activity.name},
                 booking_id=updated.pk,
             )
         )
     return results
+
+
+def _nothing_to_do(child: Child, cell: Cell, action: str) -> services.DayResult:
+    what = (
+        _("aucune réservation à déclarer absente")
+        if action == Action.ABSENCE
+        else _("aucune demande à annuler")
+    )
+    return services.DayResult(
+        child.pk,
+        cell.activity.pk,
+        cell.day,
+        services.Outcome.REFUSED,
+        _("%(day)s, %(activity)s : %(what)s.")
+        % {"day": format_day(cell.day), "activity": cell.activity.name, "what": what},
+    )
 
 
 @login_required

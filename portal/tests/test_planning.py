@@ -73,11 +73,26 @@ def test_reserve_selected_days_reports_each_day(logged_in, child, enrolled, cant
     assert Booking.objects.filter(child=child, state=BookingState.RESERVED).count() == 2
 
 
-def test_late_day_is_locked_and_cannot_be_posted(logged_in, child, enrolled, canteen):
+def test_late_day_is_locked_and_a_late_post_gets_the_rule_message(
+    logged_in, child, enrolled, canteen
+):
     response = logged_in.get(planning_url(child))
     assert "Délai dépassé depuis le" in response.content.decode()
     response = logged_in.post(
-        action_url(child), {"action": "reserve", "cells": [f"{canteen.pk}:2026-04-02"]}
+        action_url(child),
+        {"action": "reserve", "cells": [f"{canteen.pk}:2026-04-02"]},
+        follow=True,
+    )
+    assert (
+        "Réservation impossible pour Léa le jeudi 2 avril 2026 pour Restauration scolaire : "
+        "le délai est dépassé depuis le lundi 30 mars à 12h00."
+    ) in response.content.decode()
+    assert not Booking.objects.exists()
+
+
+def test_unknown_cell_is_refused(logged_in, child, enrolled, wednesday_alsh):
+    response = logged_in.post(
+        action_url(child), {"action": "reserve", "cells": [f"{wednesday_alsh.pk}:2026-04-15"]}
     )
     assert response.status_code == 400
     assert not Booking.objects.exists()
@@ -124,7 +139,7 @@ def test_cancel_pending_request(logged_in, toddler, creche, creche_enrolment, pa
         {"action": "cancel", "cells": [f"{creche.pk}:2026-04-14"]},
         follow=True,
     )
-    assert "Demande annulée pour le 14/04/2026" in response.content.decode()
+    assert "Demande annulée le mardi 14 avril 2026 pour Multi-accueil." in response.content.decode()
     assert Booking.objects.get(child=toddler).state == BookingState.CANCELLED
 
 
