@@ -138,7 +138,13 @@ class DeadlineRule(models.Model):
         return self.name
 
     def as_rule(self) -> rules.DeadlineRule:
-        """Return the pure rule this row configures."""
+        """Return the pure rule this row configures (built once per loaded row)."""
+        cached = self.__dict__.get("_rule")
+        if cached is None:
+            cached = self.__dict__["_rule"] = self._build_rule()
+        return cached
+
+    def _build_rule(self) -> rules.DeadlineRule:
         return rules.DeadlineRule.from_dict(
             {
                 "kind": self.kind,
@@ -157,7 +163,7 @@ class DeadlineRule(models.Model):
     def clean(self) -> None:
         """Refuse a rule that the engine cannot evaluate, with its French message."""
         try:
-            self.as_rule()
+            self._build_rule()
         except ValueError as exc:
             raise ValidationError(str(exc)) from exc
 
