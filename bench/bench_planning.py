@@ -22,6 +22,7 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_booking import bench_url, recreate_database, setup_django
@@ -38,7 +39,7 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def build_family() -> tuple[object, list[object]]:
+def build_family() -> tuple[Any, list[Any]]:
     """Give family 78322-00001 three children with eight activities and a month of bookings."""
     from django.utils import timezone
 

@@ -76,7 +76,7 @@ def test_reserve_declare_absence_and_cancel(
 
     # Reserve a Wednesday at the leisure centre.
     cell(page, "Léa, ALSH Mercredi après-midi, mercredi 15 avril 2026").first.check()
-    page.get_by_role("button", name="Réserver").click()
+    page.get_by_role("button", name="Réserver la sélection").click()
     expect(
         page.get_by_text("Réservé le mercredi 15 avril 2026 pour ALSH Mercredi après-midi.")
     ).to_be_visible()
@@ -100,12 +100,12 @@ def test_reserve_declare_absence_and_cancel(
     # The crèche needs staff validation: request, then withdraw the pending request.
     open_planning(page, live_server, toddler)
     cell(page, "Zoé, Multi-accueil, jeudi 16 avril 2026").first.check()
-    page.get_by_role("button", name="Réserver").click()
+    page.get_by_role("button", name="Réserver la sélection").click()
     expect(
         page.get_by_text(re.compile("Demande envoyée au service pour le jeudi 16 avril"))
     ).to_be_visible()
     cell(page, "Zoé, Multi-accueil, jeudi 16 avril 2026 : Demande en attente").first.check()
-    page.get_by_role("button", name="Annuler ma demande").click()
+    page.get_by_role("button", name="Annuler la demande").click()
     expect(
         page.get_by_text("Demande annulée le jeudi 16 avril 2026 pour Multi-accueil.")
     ).to_be_visible()
@@ -136,7 +136,7 @@ def test_late_request_is_refused_with_its_message(page, live_server, dupont, chi
         open_planning(page, live_server, child)
         cell(page, "Léa, Restauration scolaire, mardi 14 avril 2026").first.check()
         traveller.move_to(paris(2026, 4, 9, 12, 1))
-        page.get_by_role("button", name="Réserver").click()
+        page.get_by_role("button", name="Réserver la sélection").click()
         expect(
             page.get_by_text(
                 "Réservation impossible pour Léa le mardi 14 avril 2026 pour "
@@ -161,13 +161,18 @@ def test_keyboard_only(page, live_server, clock, dupont, child):
     open_planning(page, live_server, child)
     target = cell(page, "Léa, Restauration scolaire, mardi 14 avril 2026").first
     target.focus()
-    page.keyboard.press("Space")
-    expect(target).to_be_checked()
     outline = page.evaluate(
         "getComputedStyle(document.activeElement.nextElementSibling).outlineStyle"
     )
     assert outline == "solid"  # visible focus on the cell
-    page.get_by_role("button", name="Réserver").focus()
+    page.keyboard.press("Space")
+    expect(target).to_be_checked()
+    # Enter opens the action bar with only what is allowed there, focused.
+    page.keyboard.press("Enter")
+    menu = page.get_by_role("group", name="1 jour coché")
+    expect(menu).to_be_visible()
+    expect(menu.get_by_role("button", name="Annuler la demande")).to_be_hidden()
+    expect(page.get_by_role("button", name="Réserver la sélection")).to_be_focused()
     page.keyboard.press("Enter")
     expect(
         page.get_by_text("Réservé le mardi 14 avril 2026 pour Restauration scolaire.")
@@ -185,7 +190,7 @@ def test_phone_layout_lists_days(browser, live_server, clock, dupont, child, set
     page.locator(".day-list").get_by_label(
         "Léa, Restauration scolaire, mardi 14 avril 2026"
     ).check()
-    page.get_by_role("button", name="Réserver").click()
+    page.get_by_role("button", name="Réserver la sélection").click()
     expect(
         page.get_by_text("Réservé le mardi 14 avril 2026 pour Restauration scolaire.")
     ).to_be_visible()
@@ -224,9 +229,28 @@ def test_without_javascript_forms_still_work(browser, live_server, clock, dupont
     log_in(page, live_server)
     open_planning(page, live_server, child)
     cell(page, "Léa, Restauration scolaire, mardi 14 avril 2026").first.check()
-    page.get_by_role("button", name="Réserver").click()
+    page.get_by_role("button", name="Réserver", exact=True).click()
     expect(
         page.get_by_text("Réservé le mardi 14 avril 2026 pour Restauration scolaire.")
     ).to_be_visible()
     assert page.locator("#planning-results").count() == 0  # a plain redirect, not htmx
+    context.close()
+
+
+def test_zoom_200_percent_keeps_the_page_usable(
+    browser, live_server, clock, dupont, child, settings
+):
+    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+    # 1280 × 900 at 200 % zoom lays out like a 640 × 450 window.
+    context = browser.new_context(viewport={"width": 640, "height": 450}, locale="fr-FR")
+    page = context.new_page()
+    log_in(page, live_server)
+    open_planning(page, live_server, child)
+    expect(page.get_by_role("table", name="Planning de Léa — avril 2026")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 640
+    cell(page, "Léa, Restauration scolaire, mardi 14 avril 2026").first.check()
+    page.get_by_role("button", name="Réserver la sélection").click()
+    expect(
+        page.get_by_text("Réservé le mardi 14 avril 2026 pour Restauration scolaire.")
+    ).to_be_visible()
     context.close()
