@@ -277,3 +277,50 @@ def test_sibling_of_same_family_is_reachable(logged_in, family, school):
         school=school,
     )
     assert logged_in.get(planning_url(other)).status_code == 200
+
+
+def test_sweep_every_portal_url_with_another_familys_ids(
+    client, other_family, child, enrolled, canteen, parent, settings, tmp_path, absence_reasons
+):
+    """Every portal URL that takes an id answers 404 to another family, GET and POST."""
+    from django.urls import URLPattern
+
+    from bookings.services import declare_absence
+    from portal.urls import urlpatterns
+
+    settings.MEDIA_ROOT = tmp_path
+    [result] = request_bookings(
+        requests=[BookingRequest(child, canteen, date(2026, 4, 14))], by=parent
+    )
+    declare_absence(
+        bookings=[booking_of(result)],
+        reason=absence_reasons["sick"],
+        proof=SimpleUploadedFile("c.pdf", PDF, content_type="application/pdf"),
+        by=parent,
+    )
+    values = {"child_id": child.pk, "booking_id": result.booking_id, "year": 2026, "month": 4}
+    client.force_login(other_family.guardians.get().user)
+    swept = 0
+    for pattern in urlpatterns:
+        assert isinstance(pattern, URLPattern)
+        names = list(pattern.pattern.converters)
+        if not names or not {"child_id", "booking_id"} & set(names):
+            continue
+        url = reverse(f"portal:{pattern.name}", kwargs={n: values[n] for n in names})
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code in {404, 405}, (url, method, response.status_code)
+            if response.status_code == 404:
+                swept += 1
+    assert swept >= 4
+    assert booking_of(result).state == BookingState.CANCELLED
+
+
+def test_second_guardian_has_own_login_to_the_same_family(client, family, child, enrolled):
+    from accounts.models import User
+
+    marie = family.guardians.get(first_name="Marie")
+    marie.user = User.objects.create_user(username="marie.dupont", password="x" * 12)
+    marie.save()
+    client.force_login(marie.user)
+    assert client.get(planning_url(child)).status_code == 200
