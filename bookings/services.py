@@ -161,6 +161,7 @@ def _lock_slots(pairs: Iterable[tuple[Activity, date]]) -> dict[tuple[int, date]
         key = (slot.activity_id, slot.day_id)
         if key in wanted:
             capacity = wanted[key].capacity
+            slot._stored = (slot.capacity, slot.taken)  # type: ignore[attr-defined]
             # The activity's capacity may have changed since the counter was made; never set
             # it below the places already taken (the database forbids that).
             slot.capacity = None if capacity is None else max(capacity, slot.taken)
@@ -173,7 +174,12 @@ def _has_room(slot: Slot, activity: Activity) -> bool:
 
 
 def _save_slots(slots: Iterable[Slot]) -> None:
-    Slot.objects.bulk_update(list(slots), ["capacity", "taken"], batch_size=500)
+    """Write back only the counters this call changed."""
+    changed = [
+        slot for slot in slots if getattr(slot, "_stored", None) != (slot.capacity, slot.taken)
+    ]
+    if changed:
+        Slot.objects.bulk_update(changed, ["capacity", "taken"], batch_size=500)
 
 
 def _waiting_counts(keys: set[tuple[int, date]]) -> dict[tuple[int, date], int]:
@@ -847,6 +853,33 @@ def declare_absence(
         return []
     now = now or timezone.now()
     proof_name = _store_proof(proof) if proof is not None else ""
+    try:
+        return _declare_absence(
+            bookings=bookings,
+            reason=reason,
+            by=by,
+            note=note,
+            proof_name=proof_name,
+            deadline_override=deadline_override,
+            now=now,
+        )
+    except Exception:
+        # Nothing was written: do not keep a proof no booking points to.
+        if proof_name:
+            default_storage.delete(proof_name)
+        raise
+
+
+def _declare_absence(
+    *,
+    bookings: Sequence[Booking],
+    reason: AbsenceReason,
+    by: User | None,
+    note: str,
+    proof_name: str,
+    deadline_override: str,
+    now: datetime,
+) -> list[DayResult]:
     with transaction.atomic(durable=True):
         ordered = sorted(bookings, key=lambda b: (b.child_id, b.activity_id, b.day_id))
         activities = Activity.objects.in_bulk({b.activity_id for b in ordered})
@@ -854,6 +887,8 @@ def declare_absence(
         fresh = Booking.objects.select_related(
             "child__family", "activity__cancellation_rule"
         ).in_bulk([b.pk for b in ordered])
+        if len(fresh) < len({b.pk for b in ordered}):
+            raise BookingError(_("Une des réservations n'existe plus : rechargez la page."))
         first = min(b.day_id for b in ordered)
         calendar = calendar_span(first, max(b.day_id for b in ordered))
         carence_used = _carence_already_used(list(fresh.values()), reason)
@@ -1242,10 +1277,26 @@ def record_walk_in(
 ) -> Booking:
     """Record a child present without booking (billed with the walk-in surcharge)."""
     now = now or timezone.now()
+    values = {**_child_and_activity(child, activity), "day": rules.format_day(day)}
     with transaction.atomic(durable=True):
-        year_id = CalendarDay.objects.filter(date=day).values_list("school_year_id", flat=True)
+        calendar_day = CalendarDay.objects.filter(date=day).first()
+        if calendar_day is None:
+            raise BookingError(_("Le %(day)s est en dehors de l'année scolaire.") % values)
+        closure = closure_index(day, day).closure_for(activity, day)
+        if (
+            calendar_day.kind == DayKind.PUBLIC_HOLIDAY
+            or closure is not None
+            or not activity.runs_on(day, calendar_day.kind)
+        ):
+            raise BookingError(
+                _(
+                    "%(activity)s n'a pas lieu le %(day)s (fermeture ou jour sans activité) : "
+                    "pointage impossible."
+                )
+                % values
+            )
         enrolment = Enrolment.objects.filter(
-            child=child, activity=activity, school_year_id__in=year_id
+            child=child, activity=activity, school_year_id=calendar_day.school_year_id
         ).first()
         if enrolment is None:
             raise BookingError(

@@ -243,3 +243,21 @@ def test_absence_query_count_does_not_grow_with_days(
             now=paris(2026, 4, 1),
         )
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_failed_declaration_keeps_no_proof_file(
+    booked, parent, absence_reasons, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    proof = SimpleUploadedFile("certificat.pdf", PDF, content_type="application/pdf")
+    gone = Booking.objects.get(pk=booked[0].pk)
+    Booking.objects.filter(pk=gone.pk).delete()  # deleted meanwhile: the call fails inside
+    with pytest.raises(BookingError, match="n.existe plus"):
+        declare_absence(
+            bookings=[gone],
+            reason=absence_reasons["sick"],
+            by=parent,
+            proof=proof,
+            now=paris(2026, 4, 1),
+        )
+    assert not [path for path in tmp_path.rglob("*") if path.is_file()]

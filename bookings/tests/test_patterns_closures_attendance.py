@@ -168,3 +168,18 @@ def test_walk_in_when_full_says_so(child, canteen, enrolled, animateur):
     with pytest.raises(CapacityFull):
         record_walk_in(child=child, activity=canteen, day=date(2026, 5, 4), by=animateur)
     assert not Booking.objects.exists()
+
+
+def test_walk_in_on_a_closed_day_is_refused(child, canteen, enrolled, animateur, school):
+    close_days(
+        site=school,
+        starts_on=date(2026, 5, 4),
+        ends_on=date(2026, 5, 4),
+        reason="strike",
+        by=animateur,
+    )
+    with pytest.raises(BookingError, match="pointage impossible"):
+        record_walk_in(child=child, activity=canteen, day=date(2026, 5, 4), by=animateur)
+    with pytest.raises(BookingError, match="pointage impossible"):
+        record_walk_in(child=child, activity=canteen, day=date(2026, 5, 6), by=animateur)
+    assert not Booking.objects.exists()
