@@ -68,9 +68,11 @@ def planning_cell(
     spoken = f"{escape(child_name)}, {escape(cell.activity.name)}, {_day_name(cell.day)} : "
     spoken += label + rank + (", " + escape(_("présent")) if cell.present else "")
     off = "" if cell.actions or cell.notable else " mark--off"
+    # ☺ already says "present without booking"; P marks presence on a booked day.
+    show_present = cell.present and cell.legend != Legend.WALK_IN
     mark = (
         f'<span class="mark mark--{cell.legend}{off}" aria-hidden="true">'
-        f"{SYMBOLS.get(Legend(cell.legend), '')}{'P' if cell.present else ''}</span>"
+        f"{SYMBOLS.get(Legend(cell.legend), '')}{'P' if show_present else ''}</span>"
     )
     if cell.actions:
         element_id = f"{prefix}-{cell.key}"
@@ -85,7 +87,8 @@ def planning_cell(
     else:
         reason = escape(cell.locked_reason)
         focus = ' tabindex="0"' if cell.notable and not item else ""
-        state = f'<span class="day-list__state">{label} — {reason}</span>' if item else ""
+        said = reason if reason.startswith(label) else f"{label} — {reason}"
+        state = f'<span class="day-list__state">{said}</span>' if item else ""
         why = (
             f'<span class="cell__why" aria-hidden="true">{reason}</span>'
             if reason and not item
