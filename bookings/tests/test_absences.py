@@ -252,7 +252,7 @@ def test_failed_declaration_keeps_no_proof_file(
     proof = SimpleUploadedFile("certificat.pdf", PDF, content_type="application/pdf")
     gone = Booking.objects.get(pk=booked[0].pk)
     Booking.objects.filter(pk=gone.pk).delete()  # deleted meanwhile: the call fails inside
-    with pytest.raises(BookingError, match="n.existe plus"):
+    with pytest.raises(BookingError, match=r"n.existe plus"):
         declare_absence(
             bookings=[gone],
             reason=absence_reasons["sick"],
