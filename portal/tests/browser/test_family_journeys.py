@@ -68,8 +68,10 @@ def test_reserve_declare_absence_and_cancel(
     page, live_server, clock, dupont, child, toddler, tmp_path, settings
 ):
     settings.MEDIA_ROOT = tmp_path
+    page.goto(f"{live_server.url}/connexion/")
+    assert axe_violations(page) == []  # the login page
     log_in(page, live_server)
-    assert axe_violations(page) == []
+    assert axe_violations(page) == []  # home
     page.get_by_role("link", name="Planning de Léa").click()
     expect(page.get_by_role("table", name="Planning de Léa — avril 2026")).to_be_visible()
     assert axe_violations(page) == []
@@ -126,6 +128,8 @@ def test_weekly_pattern_for_both_children(
     page.get_by_label("Jusqu'au (facultatif)").fill("2026-05-31")
     page.get_by_role("button", name="Appliquer la semaine type").click()
     expect(page.get_by_role("heading", name="Hugo — Restauration scolaire")).to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Aide").click()
     assert axe_violations(page) == []
     assert Booking.objects.filter(state=BookingState.RESERVED, source="pattern").count() == 12
 
