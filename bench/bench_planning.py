@@ -15,6 +15,7 @@ number of SQL queries per page.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -118,7 +119,8 @@ def run(runs: int, profile: bool = False) -> None:
         for url in urls:
             client.get(url)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+        order = os.environ.get("BENCH_SORT", "cumulative")
+        pstats.Stats(profiler).sort_stats(order).print_stats(35)
     timings.sort()
     median = statistics.median(timings)
     p95 = timings[int(len(timings) * 0.95) - 1]
