@@ -328,29 +328,33 @@ def _check_rules(
 # Requests
 
 
+def _booking_event(
+    booking: Booking, action: str, by: User | None, before: dict | None, note: str = ""
+) -> AuditEvent:
+    """Prepare the audit event of one booking change (saved by the caller)."""
+    return AuditEvent(
+        action=action,
+        object_type="bookings.booking",
+        object_id=str(booking.pk),
+        actor=by,
+        family_id=booking.child.family_id,
+        before=before,
+        after={
+            "day": booking.day_id,
+            "activity": booking.activity_id,
+            **snapshot(booking, AUDITED_FIELDS),
+        },
+        note=note,
+    )
+
+
 def _events(
     bookings_before: Sequence[tuple[Booking, dict | None]],
     action: str,
     by: User | None,
     note: str = "",
 ) -> list[AuditEvent]:
-    return [
-        AuditEvent(
-            action=action,
-            object_type="bookings.booking",
-            object_id=str(booking.pk),
-            actor=by,
-            family_id=booking.child.family_id,
-            before=before,
-            after={
-                "day": booking.day_id,
-                "activity": booking.activity_id,
-                **snapshot(booking, AUDITED_FIELDS),
-            },
-            note=note,
-        )
-        for booking, before in bookings_before
-    ]
+    return [_booking_event(b, action, by, before, note) for b, before in bookings_before]
 
 
 def _check_staff_override(by: User | None, deadline_override: str) -> None:
@@ -644,20 +648,7 @@ def _transition(
         booking.decision_note = note
     booking.decided_at = now
     booking.decided_by = by
-    return AuditEvent(
-        action=action,
-        object_type="bookings.booking",
-        object_id=str(booking.pk),
-        actor=by,
-        family_id=booking.child.family_id,
-        before=before,
-        after={
-            "day": booking.day_id,
-            "activity": booking.activity_id,
-            **snapshot(booking, AUDITED_FIELDS),
-        },
-        note=note,
-    )
+    return _booking_event(booking, action, by, before, note)
 
 
 def _move(
@@ -1249,15 +1240,7 @@ def _set_presence(booking: Booking, presence: str, by: User) -> Booking:
     before = snapshot(booking, AUDITED_FIELDS)
     booking.presence = presence
     booking.save(update_fields=["presence", "updated_at"])
-    AuditEvent.objects.create(
-        action="booking.presence",
-        object_type="bookings.booking",
-        object_id=str(booking.pk),
-        actor=by,
-        family_id=booking.child.family_id,
-        before=before,
-        after=snapshot(booking, AUDITED_FIELDS),
-    )
+    _booking_event(booking, "booking.presence", by, before).save()
     return booking
 
 
