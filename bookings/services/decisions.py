@@ -1,0 +1,110 @@
+"""Staff decisions on requests, family cancellations, waiting-list promotion."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from bookings.exceptions import BookingError
+from bookings.models import (
+    Booking,
+)
+from bookings.services.base import (
+    S,
+    _day_label,
+    _lock_slots,
+    _locked_booking,
+    _move,
+    _promote,
+)
+from catalog.models import Activity
+
+
+def promote_waiting_list(
+    *, activity: Activity, day: date, by: User | None, now: datetime | None = None
+) -> list[Booking]:
+    """Fill the free places of a day from its waiting list, oldest first."""
+    with transaction.atomic(durable=True):
+        slot = _lock_slots([(activity, day)])[(activity.pk, day)]
+        promoted = _promote(slot, activity, by=by, now=now or timezone.now())
+        slot.save(update_fields=["capacity", "taken"])
+        return promoted
+
+
+def approve_request(
+    *, booking: Booking, by: User, note: str = "", now: datetime | None = None
+) -> Booking:
+    """Accept a pending reservation (or waiting-list place) or a pending absence."""
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        booking, slot = _locked_booking(booking)
+        targets = {
+            S.REQUESTED: S.RESERVED,
+            S.WAITING_LIST: S.RESERVED,
+            S.ABSENCE_REQUESTED: S.ABSENT_EXCUSED,
+        }
+        target = targets.get(S(booking.state))
+        if target is None:
+            raise BookingError(_already_processed(booking))
+        _move(booking, target, slot, by=by, action="booking.approved", now=now, note=note)
+        _promote(slot, booking.activity, by=by, now=now)
+        slot.save(update_fields=["capacity", "taken"])
+        return booking
+
+
+def refuse_request(
+    *, booking: Booking, by: User, reason: str, now: datetime | None = None
+) -> Booking:
+    """Refuse a pending reservation (reason required) or a pending absence (then billed)."""
+    if not reason.strip():
+        raise BookingError(_("Indiquez le motif du refus : il sera communiqué à la famille."))
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        booking, slot = _locked_booking(booking)
+        targets = {
+            S.REQUESTED: S.REFUSED,
+            S.WAITING_LIST: S.REFUSED,
+            S.ABSENCE_REQUESTED: S.ABSENT_BILLED,
+        }
+        target = targets.get(S(booking.state))
+        if target is None:
+            raise BookingError(_already_processed(booking))
+        _move(booking, target, slot, by=by, action="booking.refused", now=now, note=reason.strip())
+        _promote(slot, booking.activity, by=by, now=now)
+        slot.save(update_fields=["capacity", "taken"])
+        return booking
+
+
+def cancel_request(*, booking: Booking, by: User | None, now: datetime | None = None) -> Booking:
+    """Withdraw a pending request: a reservation request, a waiting-list place or an absence."""
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        booking, slot = _locked_booking(booking)
+        targets = {
+            S.REQUESTED: S.CANCELLED,
+            S.WAITING_LIST: S.CANCELLED,
+            S.ABSENCE_REQUESTED: S.RESERVED,
+        }
+        target = targets.get(S(booking.state))
+        if target is None:
+            raise BookingError(
+                _("Il n'y a pas de demande en attente à annuler pour %(day)s (état : %(state)s).")
+                % {"day": _day_label(booking), "state": S(booking.state).label}
+            )
+        if target == S.RESERVED:
+            booking.absence_reason = None
+            booking.absence_note = ""
+        _move(booking, target, slot, by=by, action="booking.request_cancelled", now=now)
+        slot.save(update_fields=["capacity", "taken"])
+        return booking
+
+
+def _already_processed(booking: Booking) -> str:
+    return _("Cette demande (%(day)s) a déjà été traitée : son état est « %(state)s ».") % {
+        "day": _day_label(booking),
+        "state": S(booking.state).label,
+    }
