@@ -35,25 +35,23 @@ def promote_waiting_list(
         return promoted
 
 
+APPROVALS = {
+    S.REQUESTED: S.RESERVED,
+    S.WAITING_LIST: S.RESERVED,
+    S.ABSENCE_REQUESTED: S.ABSENT_EXCUSED,
+}
+REFUSALS = {
+    S.REQUESTED: S.REFUSED,
+    S.WAITING_LIST: S.REFUSED,
+    S.ABSENCE_REQUESTED: S.ABSENT_BILLED,
+}
+
+
 def approve_request(
     *, booking: Booking, by: User, note: str = "", now: datetime | None = None
 ) -> Booking:
     """Accept a pending reservation (or waiting-list place) or a pending absence."""
-    now = now or timezone.now()
-    with transaction.atomic(durable=True):
-        booking, slot = _locked_booking(booking)
-        targets = {
-            S.REQUESTED: S.RESERVED,
-            S.WAITING_LIST: S.RESERVED,
-            S.ABSENCE_REQUESTED: S.ABSENT_EXCUSED,
-        }
-        target = targets.get(S(booking.state))
-        if target is None:
-            raise BookingError(_already_processed(booking))
-        _move(booking, target, slot, by=by, action="booking.approved", now=now, note=note)
-        _promote(slot, booking.activity, by=by, now=now)
-        slot.save(update_fields=["capacity", "taken"])
-        return booking
+    return _decide(booking, APPROVALS, by=by, action="booking.approved", note=note, now=now)
 
 
 def refuse_request(
@@ -62,18 +60,26 @@ def refuse_request(
     """Refuse a pending reservation (reason required) or a pending absence (then billed)."""
     if not reason.strip():
         raise BookingError(_("Indiquez le motif du refus : il sera communiqué à la famille."))
+    return _decide(booking, REFUSALS, by=by, action="booking.refused", note=reason.strip(), now=now)
+
+
+def _decide(
+    booking: Booking,
+    targets: dict[S, S],
+    *,
+    by: User,
+    action: str,
+    note: str,
+    now: datetime | None,
+) -> Booking:
+    """Apply a staff decision to a pending booking, then give any freed place away."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         booking, slot = _locked_booking(booking)
-        targets = {
-            S.REQUESTED: S.REFUSED,
-            S.WAITING_LIST: S.REFUSED,
-            S.ABSENCE_REQUESTED: S.ABSENT_BILLED,
-        }
         target = targets.get(S(booking.state))
         if target is None:
             raise BookingError(_already_processed(booking))
-        _move(booking, target, slot, by=by, action="booking.refused", now=now, note=reason.strip())
+        _move(booking, target, slot, by=by, action=action, now=now, note=note)
         _promote(slot, booking.activity, by=by, now=now)
         slot.save(update_fields=["capacity", "taken"])
         return booking
