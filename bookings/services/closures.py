@@ -15,16 +15,14 @@ from bookings.models import (
     Booking,
 )
 from bookings.services.base import (
-    AUDITED_FIELDS,
     ClosureResult,
     S,
-    _events,
     _lock_slots,
     _save_slots,
+    _save_transitions,
+    _transition,
 )
-from bookings.states import check_transition, place_delta
 from catalog.models import Activity, CalendarDay, Closure, Site
-from core.audit import snapshot
 from core.models import AuditEvent
 
 
@@ -88,27 +86,20 @@ def close_days(
         label = _("Fermeture (%(reason)s)") % {"reason": closure.get_reason_display()}
         if note:
             label = f"{label} : {note}"
-        befores = []
-        for booking in rows:
-            check_transition(booking.state, S.CANCELLED)
-            befores.append((booking, snapshot(booking, AUDITED_FIELDS)))
-            slots[(booking.activity_id, booking.day_id)].taken += place_delta(
-                booking.state, S.CANCELLED
+        events = [
+            _transition(
+                booking,
+                S.CANCELLED,
+                slots[(booking.activity_id, booking.day_id)],
+                by=by,
+                action="booking.closed",
+                now=now,
+                note=label[:500],
             )
-            booking.state = S.CANCELLED
-            booking.waitlisted_at = None
-            booking.decision_note = label[:500]
-            booking.decided_at = now
-            booking.decided_by = by
-        Booking.objects.bulk_update(
-            rows,
-            ["state", "waitlisted_at", "decision_note", "decided_at", "decided_by"],
-            batch_size=500,
-        )
+            for booking in rows
+        ]
+        _save_transitions(rows, events)
         _save_slots(slots.values())
-        AuditEvent.objects.bulk_create(
-            _events(befores, "booking.closed", by, note=label), batch_size=500
-        )
         families = {b.child.family.pk: b.child.family for b in rows}
         return ClosureResult(
             closure=closure,
