@@ -33,7 +33,9 @@ INSTALLED_APPS = [
     "catalog",
     "bookings",
     "demo",
+    "notifications",
     "portal",
+    "backoffice",
 ]
 
 MIDDLEWARE = [
@@ -64,6 +66,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.commune",
+                "backoffice.context_processors.backoffice",
             ],
         },
     },

@@ -1,4 +1,4 @@
-"""URL configuration: the family portal at the root, the Django admin for configuration."""
+"""URL configuration: the family portal at the root, the back-office at /gestion/, the admin."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -9,5 +9,6 @@ admin.site.index_title = "Configuration"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("gestion/", include("backoffice.urls")),
     path("", include("portal.urls")),
 ]

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from backoffice.permissions import is_staff_member
 from bookings import services
 from bookings.exceptions import BookingError
 from bookings.legend import Legend
@@ -43,6 +44,8 @@ OUTCOME_LEVELS = {
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Show the family's children with their next days and what needs attention."""
+    if is_staff_member(request.user):
+        return redirect("backoffice:dashboard")
     family = family_of(request)
     children = list(family.children.select_related("school").order_by("birth_date"))
     upcoming = upcoming_bookings(children)

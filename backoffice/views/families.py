@@ -1,0 +1,22 @@
+"""Back-office: Familles (placeholder until built)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.views.decorators.http import require_GET
+
+from backoffice.permissions import Capability, staff_view
+
+
+@staff_view(Capability.FAMILIES_VIEW)
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    """Familles."""
+    return render(request, "backoffice/placeholder.html", {"title": "Familles"})
+
+
+urlpatterns = [
+    path("familles/", index, name="families"),
+]
