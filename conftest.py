@@ -7,6 +7,7 @@ Tuesday 14 April 2026 is a school day whose canteen deadline is Thursday 9 April
 from __future__ import annotations
 
 import os
+import shutil
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -28,7 +29,12 @@ def paris(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> da
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip PostgreSQL-only tests on SQLite, except where CI demands them (then they fail)."""
+    """Skip tests whose real component is missing, except where CI demands it (then they fail).
+
+    PostgreSQL-only tests need DATABASE_URL; browser tests (any `tests/browser/` folder) need
+    Debian's Chromium.
+    """
+    _mark_browser_tests(items)
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
         return
     if os.environ.get("MARELLE_REQUIRE_POSTGRESQL") == "1":
@@ -37,6 +43,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgresql" in item.keywords:
             item.add_marker(skip)
+
+
+def _mark_browser_tests(items: list[pytest.Item]) -> None:
+    chromium = os.environ.get("MARELLE_CHROMIUM", "/usr/bin/chromium")
+    available = shutil.which(chromium) is not None
+    required = os.environ.get("MARELLE_REQUIRE_BROWSER") == "1"
+    for item in items:
+        if "/tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+            if not available and not required:
+                item.add_marker(pytest.mark.skip(reason=f"{chromium} absent (CI installs it)"))
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,15 @@
 from django.urls import register_converter
 
 from backoffice.converters import IsoDateConverter
-from backoffice.views import attendance, closures, dashboard, families, headcount, inbox
+from backoffice.views import (
+    attendance,
+    closures,
+    dashboard,
+    families,
+    family_bookings,
+    headcount,
+    inbox,
+)
 
 register_converter(IsoDateConverter, "isodate")
 
@@ -16,4 +24,5 @@ urlpatterns = [
     *headcount.urlpatterns,
     *closures.urlpatterns,
     *families.urlpatterns,
+    *family_bookings.urlpatterns,
 ]

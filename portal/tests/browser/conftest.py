@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -21,17 +20,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark browser tests; skip them where Chromium is missing, unless CI requires them."""
-    available = shutil.which(CHROMIUM) is not None
-    required = os.environ.get("MARELLE_REQUIRE_BROWSER") == "1"
-    for item in items:
-        if "portal/tests/browser" in str(item.fspath):
-            item.add_marker(pytest.mark.browser)
-            if not available and not required:
-                item.add_marker(pytest.mark.skip(reason=f"{CHROMIUM} absent (CI installs it)"))
 
 
 @pytest.fixture(scope="session")
