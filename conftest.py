@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+from collections.abc import Iterator
 from datetime import date, datetime, time
 from decimal import Decimal
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -321,3 +327,49 @@ def booking_of(result: DayResult) -> Booking:
     booking_id = getattr(result, "booking_id", None)
     assert booking_id is not None, result
     return Booking.objects.get(pk=booking_id)
+
+
+class Mailbox:
+    """The messages a real SMTP server received during a test (see the `smtp` fixture)."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+        message = message_from_bytes(envelope.original_content, policy=email_policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        """Return the messages delivered to `address`."""
+        return [m for m in self.messages if address in str(m["To"])]
+
+    @staticmethod
+    def body(message: EmailMessage) -> str:
+        part = message.get_body(preferencelist=("plain",))
+        assert part is not None
+        return str(part.get_content())  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[Mailbox]:
+    """Run a real SMTP server on a free local port and point Django's SMTP backend at it."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
