@@ -349,7 +349,7 @@ class Mailbox:
     def body(message: EmailMessage) -> str:
         part = message.get_body(preferencelist=("plain",))
         assert part is not None
-        return str(part.get_content())  # type: ignore[attr-defined]
+        return str(part.get_content())
 
 
 @pytest.fixture
