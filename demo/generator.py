@@ -90,6 +90,7 @@ S = BookingState
 # username, first name, last name, role, group (None: superuser)
 STAFF = (
     ("agent", "Claire", "MARCHETTI", User.Role.EDUCATION_AGENT, "Service Éducation"),
+    ("petiteenfance", "Nadia", "LEROUX", User.Role.EARLY_CHILDHOOD_AGENT, "Petite enfance"),
     ("animateur", "Karim", "BENSAÏD", User.Role.SITE_STAFF, "Animateurs"),
     ("finance", "Isabelle", "RONDEAU", User.Role.FINANCE, "Finances (régie)"),
     ("admin", "Paul", "VERDIER", User.Role.ADMINISTRATOR, None),
@@ -97,6 +98,7 @@ STAFF = (
 # Group → view permissions: a whole app (model None) or one model.
 GROUP_VIEWS: dict[str, tuple[tuple[str, str | None], ...]] = {
     "Service Éducation": (("families", None), ("catalog", None), ("bookings", None)),
+    "Petite enfance": (("families", None), ("catalog", None), ("bookings", None)),
     "Animateurs": (
         ("families", "child"),
         ("families", "authorisedperson"),

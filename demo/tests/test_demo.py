@@ -85,6 +85,7 @@ def test_demo_loads_once_with_logins_and_every_legend_status_this_month_and_next
     roles = dict(User.objects.filter(is_staff=True).values_list("username", "role"))
     assert roles == {
         "agent": User.Role.EDUCATION_AGENT,
+        "petiteenfance": User.Role.EARLY_CHILDHOOD_AGENT,
         "animateur": User.Role.SITE_STAFF,
         "finance": User.Role.FINANCE,
         "admin": User.Role.ADMINISTRATOR,

@@ -75,6 +75,7 @@ class Command(BaseCommand):
         )
         staff = [
             (_("Agent Éducation"), "agent"),
+            (_("Agent Petite enfance"), "petiteenfance"),
             (_("Animateur"), "animateur"),
             (_("Finances"), "finance"),
             (_("Administrateur"), "admin"),
