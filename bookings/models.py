@@ -292,3 +292,43 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.child} — {self.activity.name} — {self.day_id}"
+
+
+class AttendanceSheet(models.Model):
+    """A pointage marked complete by an agent: one per activity and day."""
+
+    activity = models.ForeignKey(
+        "catalog.Activity",
+        verbose_name=_("activité"),
+        on_delete=models.PROTECT,
+        related_name="attendance_sheets",
+    )
+    day = models.ForeignKey(
+        "catalog.CalendarDay",
+        verbose_name=_("jour"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_column="day",
+    )
+    completed_at = models.DateTimeField(_("terminée le"))
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("terminée par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("feuille de pointage")
+        verbose_name_plural = _("feuilles de pointage")
+        ordering = ["-day", "activity"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "day"], name="attendance_sheet_unique_per_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity_id} {self.day_id}"

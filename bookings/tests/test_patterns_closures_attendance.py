@@ -147,13 +147,17 @@ def test_presence_is_idempotent_and_audited(child, canteen, enrolled, parent, an
     )
     booking = booking_of(result)
     for _ in range(3):
-        record_presence(booking=booking, presence=Presence.PRESENT, by=animateur)
+        record_presence(
+            booking=booking, presence=Presence.PRESENT, by=animateur, now=paris(2026, 5, 4, 12)
+        )
     assert Booking.objects.get(pk=booking.pk).presence == Presence.PRESENT
     assert AuditEvent.objects.filter(action="booking.presence").count() == 1
 
 
 def test_walk_in_is_recorded_present_with_source(child, canteen, enrolled, animateur):
-    booking = record_walk_in(child=child, activity=canteen, day=date(2026, 5, 4), by=animateur)
+    booking = record_walk_in(
+        child=child, activity=canteen, day=date(2026, 5, 4), by=animateur, now=paris(2026, 5, 4, 12)
+    )
     assert (booking.state, booking.source, booking.presence) == (
         BookingState.RESERVED,
         BookingSource.WALK_IN,
@@ -166,7 +170,13 @@ def test_walk_in_when_full_says_so(child, canteen, enrolled, animateur):
     canteen.capacity = 0
     canteen.save()
     with pytest.raises(CapacityFull):
-        record_walk_in(child=child, activity=canteen, day=date(2026, 5, 4), by=animateur)
+        record_walk_in(
+            child=child,
+            activity=canteen,
+            day=date(2026, 5, 4),
+            by=animateur,
+            now=paris(2026, 5, 4, 12),
+        )
     assert not Booking.objects.exists()
 
 
@@ -179,7 +189,19 @@ def test_walk_in_on_a_closed_day_is_refused(child, canteen, enrolled, animateur,
         by=animateur,
     )
     with pytest.raises(BookingError, match="pointage impossible"):
-        record_walk_in(child=child, activity=canteen, day=date(2026, 5, 4), by=animateur)
+        record_walk_in(
+            child=child,
+            activity=canteen,
+            day=date(2026, 5, 4),
+            by=animateur,
+            now=paris(2026, 5, 4, 12),
+        )
     with pytest.raises(BookingError, match="pointage impossible"):
-        record_walk_in(child=child, activity=canteen, day=date(2026, 5, 6), by=animateur)
+        record_walk_in(
+            child=child,
+            activity=canteen,
+            day=date(2026, 5, 6),
+            by=animateur,
+            now=paris(2026, 5, 6, 12),
+        )
     assert not Booking.objects.exists()
