@@ -3,7 +3,11 @@
 from django.urls import register_converter
 
 from backoffice.converters import IsoDateConverter
-from backoffice.views import (
+
+# Registered before the views are imported: their path() patterns compile at import time.
+register_converter(IsoDateConverter, "isodate")
+
+from backoffice.views import (  # noqa: E402
     attendance,
     closures,
     dashboard,
@@ -12,8 +16,6 @@ from backoffice.views import (
     headcount,
     inbox,
 )
-
-register_converter(IsoDateConverter, "isodate")
 
 app_name = "backoffice"
 
