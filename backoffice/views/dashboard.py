@@ -1,20 +1,68 @@
-"""Back-office: the dashboard (placeholder until built)."""
+"""Back-office: the dashboard — today per site and activity, pending requests, capacity."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from backoffice.permissions import Capability, staff_view
+from backoffice.permissions import Capability, agent, capabilities_of, staff_view
+from bookings.models import BookingState
+from bookings.queries.dashboard import dashboard as build_dashboard
+from bookings.rules import format_day
+
+
+def optional_url(name: str, *args: Any, query: str = "") -> str:
+    """Return the URL of a back-office page, or "" while that page does not exist yet."""
+    try:
+        url = reverse(f"backoffice:{name}", args=args)
+    except NoReverseMatch:
+        return ""
+    return f"{url}?{query}" if query else url
+
+
+def _attendance_url(activity_id: int, day: date) -> str:
+    return optional_url("attendance_sheet", activity_id, day)
 
 
 @staff_view(Capability.DASHBOARD)
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Today per site and activity, pending requests, capacity use for the coming weeks."""
-    return render(request, "backoffice/placeholder.html", {"title": "Tableau de bord"})
+    user = agent(request)
+    today = timezone.localdate()
+    board = build_dashboard(user, today)
+    allowed = capabilities_of(user)
+    sites = [
+        (
+            site,
+            [(line, _attendance_url(line.activity.pk, today)) for line in site.activities],
+        )
+        for site in board.sites
+    ]
+    pending = []
+    if Capability.INBOX in allowed:
+        for state, count in (
+            (BookingState.REQUESTED, board.pending.requested),
+            (BookingState.ABSENCE_REQUESTED, board.pending.absence_requested),
+            (BookingState.WAITING_LIST, board.pending.waiting_list),
+        ):
+            pending.append((state.label, count, optional_url("inbox", query=f"state={state}")))
+    context: dict[str, Any] = {
+        "board": board,
+        "today_label": format_day(today),
+        "sites": sites,
+        "pending": pending,
+        "closures_url": optional_url("closures") if Capability.CLOSURES in allowed else "",
+        "families_url": optional_url("families") if Capability.FAMILIES_VIEW in allowed else "",
+        "headcount_url": optional_url("headcount") if Capability.HEADCOUNT in allowed else "",
+    }
+    return render(request, "backoffice/dashboard.html", context)
 
 
 urlpatterns = [
