@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, reverse
 
@@ -22,6 +23,7 @@ from backoffice.tests.conftest import client_for
 from bookings.models import Booking, BookingSource, BookingState
 from catalog.models import Activity, Closure
 from conftest import enrol
+from families.models import FamilyQuotient
 
 DAY = date(2026, 4, 2)  # a Thursday of the conftest school year
 ROLES = [role for role in User.Role if role != User.Role.FAMILY]
@@ -39,7 +41,17 @@ def capability_of(pattern: URLPattern) -> Capability:
 
 @pytest.fixture
 def world(
-    family, guardian, child, toddler, other_family, canteen, creche, school_year, school
+    family,
+    guardian,
+    child,
+    toddler,
+    other_family,
+    canteen,
+    creche,
+    school_year,
+    school,
+    settings,
+    tmp_path,
 ) -> dict[str, Any]:
     """Sample objects: a school scope (canteen) and a crèche scope."""
     objects: dict[str, Any] = {}
@@ -63,8 +75,17 @@ def world(
             "closure_id": closure.pk,
             "enrolment_id": enrolment.pk,
         }
+    settings.MEDIA_ROOT = tmp_path  # the QF attestation below is a real stored file
+    quotient = FamilyQuotient.objects.create(
+        family=family,
+        value=650,
+        source=FamilyQuotient.Source.CAF,
+        valid_from=date(2025, 9, 1),
+        proof=ContentFile(b"%PDF-1.4 sample", name="attestation.pdf"),
+    )
     common = {
         "family_id": family.pk,
+        "quotient_id": quotient.pk,
         "child_id": child.pk,
         "guardian_id": guardian.pk,
         "day": DAY,
