@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from django.db import transaction
@@ -36,8 +37,13 @@ def close_days(
     site: Site | None = None,
     note: str = "",
     now: datetime | None = None,
+    on_closed: Callable[[ClosureResult], None] | None = None,
 ) -> ClosureResult:
-    """Close an activity or a site; cancel the affected bookings free of charge."""
+    """Close an activity or a site; cancel the affected bookings free of charge.
+
+    `on_closed` runs inside the same transaction with the result (e.g. to queue the
+    families' notifications in the outbox), so both commit or roll back together.
+    """
     if (activity is None) == (site is None):
         raise BookingError(_("Choisissez soit une activité, soit un site à fermer."))
     if ends_on < starts_on:
@@ -101,8 +107,11 @@ def close_days(
         _save_transitions(rows, events)
         _save_slots(slots.values())
         families = {b.child.family.pk: b.child.family for b in rows}
-        return ClosureResult(
+        result = ClosureResult(
             closure=closure,
             cancelled_booking_ids=[b.pk for b in rows],
             families=sorted(families.values(), key=lambda f: f.identifier),
         )
+        if on_closed is not None:
+            on_closed(result)
+        return result
