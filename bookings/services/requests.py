@@ -328,6 +328,7 @@ def _request_bookings(
         booking.decision_note = deadline_override
         booking.decided_at = now if target == S.RESERVED else None
         booking.decided_by = by if target == S.RESERVED else None
+        booking.updated_at = locked_at  # bulk_update does not touch auto_now fields
         booking.absence_reason = None
         booking.absence_note = ""
         if r.activity.counted_in_hours:
