@@ -105,10 +105,21 @@ class SheetSummary:
     refusal: str
     closure: Closure | None
 
+    is_future: bool
+
     @property
     def is_open(self) -> bool:
         """Tell whether marks can be taken on this sheet."""
         return not self.refusal
+
+    @property
+    def state(self) -> str:
+        """Return the sheet's state: closed, upcoming, completed or open."""
+        if self.refusal and not (self.is_future and self.closure is None):
+            return "closed"
+        if self.is_future:
+            return "upcoming"
+        return "completed" if self.completed else "open"
 
 
 @dataclass(frozen=True)
@@ -143,6 +154,11 @@ class AttendanceDay:
     def is_today(self) -> bool:
         """Tell whether the day shown is today."""
         return self.day == self.today
+
+    @property
+    def day_label(self) -> str:
+        """Return the day in full, « jeudi 2 avril 2026 »."""
+        return rules.format_day(self.day)
 
 
 def _whole_day_message(day: date, calendar_day: CalendarDay | None, has_sheets: bool) -> str:
@@ -188,6 +204,7 @@ def attendance_day(activities: QuerySet[Activity], day: date, today: date) -> At
             .filter(Q(state__in=HOLDS_PLACE) | Q(state__in=DECLARED_ABSENT))
             .values_list("activity_id", "state", "presence")
             .annotate(n=Count("pk"))
+            .order_by()
         )
         for activity_id, state, presence, n in rows:
             if state in HOLDS_PLACE:
@@ -220,6 +237,7 @@ def attendance_day(activities: QuerySet[Activity], day: date, today: date) -> At
                 today=today,
             ),
             closure=closure,
+            is_future=day > today,
         )
         by_site.setdefault(activity.site_id, SiteSheets(activity.site, [])).sheets.append(summary)
     sites = sorted(by_site.values(), key=lambda group: group.site.name)
@@ -354,6 +372,11 @@ class Sheet:
         return not self.refusal
 
     @property
+    def day_label(self) -> str:
+        """Return the day in full, « jeudi 2 avril 2026 »."""
+        return rules.format_day(self.day)
+
+    @property
     def counts(self) -> Counts:
         return counts_of(self.rows)
 
@@ -438,7 +461,7 @@ def attendance_sheet(activity: Activity, day: date, today: date) -> Sheet:
             "state",
             "presence",
             "source",
-            "child__pk",
+            "child__id",
             "child__first_name",
             "child__last_name",
             "child__class_level",
@@ -500,7 +523,7 @@ def _walk_in_candidates(
         .filter(Q(starts_on__isnull=True) | Q(starts_on__lte=day))
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
         .select_related("child")
-        .only("child__pk", "child__first_name", "child__last_name", "child__class_level")
+        .only("child__id", "child__first_name", "child__last_name", "child__class_level")
     )
     children = sorted(
         (
@@ -539,6 +562,7 @@ def sheet_counts(activity: Activity, day: date) -> Counts:
         .values_list("presence")
         .annotate(n=Count("pk"))
         .values_list("presence", "n")
+        .order_by()
     )
     present = marks.get(Presence.PRESENT, 0)
     absent = marks.get(Presence.ABSENT, 0)
