@@ -73,10 +73,12 @@ def test_page_shows_figures_and_links_to_the_inbox(today_bookings, agent_client,
     today = next(t for t in tables if t[0][0] == "Activité" and t[0][1] == "Attendus")
     assert today[1][:5] == ["Restauration scolaire", "4", "1", "1", "2"]
     assert "À pointer" in today[1][5]
+    assert f"<caption>{school.name}</caption>" in html
     inbox = reverse("backoffice:inbox")
-    for state in ("requested", "absence_requested", "waiting_list"):
-        assert f'href="{inbox}?state={state}"' in html
-    assert "Demande en attente" in html
+    assert f'href="{inbox}?kind=requested"' in html
+    assert f'href="{inbox}?kind=absence_requested"' in html
+    assert f'href="{inbox}?kind=waiting_list&amp;day_from=2026-04-02"' in html
+    assert "Demandes de réservation" in html
 
 
 def test_capacity_of_the_busiest_day_per_week(today_bookings, agent, wednesday_alsh) -> None:
@@ -139,6 +141,7 @@ def test_site_staff_see_their_sites_only(
     assert [s.site.name for s in board.sites] == ["École élémentaire Jean Moulin"]
     assert wednesday_alsh.pk not in {row.activity.pk for row in board.capacity}
     html = client_for(animateur).get(reverse("backoffice:dashboard")).content.decode()
+    assert "École élémentaire Jean Moulin</caption>" in html
     assert other_site.name not in html
     assert "Demandes à traiter" not in html  # no inbox for site staff
 

@@ -158,7 +158,8 @@ def test_meals_split_by_diet_pai_and_packed_meals(kitchen, agent, school, other_
     assert headcount.total.meals == 6
     assert headcount.total.to_prepare == 5
     assert headcount.total.by_diet == (2, 1, 0, 3)
-    assert [row.site.name for row in headcount.rows] == sorted(rows)
+    # Schools in reading order: « École élémentaire » before « École Jean ».
+    assert [row.site.name for row in headcount.rows] == [school.name, other_site.name]
 
 
 def test_the_page_shows_the_figures_and_the_kitchen_total(kitchen, agent_client, school) -> None:
@@ -230,6 +231,17 @@ def test_closed_and_non_school_days_say_why(kitchen, agent, other_site) -> None:
         day_headcount(agent, date(2027, 9, 6)).no_service
         == "Pas de restauration : hors année scolaire"
     )
+
+
+def test_a_closed_canteen_counts_no_meal_even_with_rows_left(kitchen, agent, school) -> None:
+    Closure.objects.create(
+        site=school, starts_on=DAY, ends_on=DAY, reason=Closure.Reason.OUTING, note="musée"
+    )
+    headcount = day_headcount(agent, DAY)
+    rows = {row.site.pk: row for row in headcount.rows}
+    assert rows[school.pk].no_service == "Pas de restauration : sortie scolaire (musée)"
+    assert rows[school.pk].counts.meals == 0
+    assert headcount.total.meals == 2  # Racine only
 
 
 def test_a_closed_day_shows_the_reason_on_the_page(kitchen, agent, agent_client) -> None:

@@ -9,10 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from backoffice.permissions import Capability, agent, capabilities_of, staff_view
-from bookings.models import BookingState
+from bookings.models import BookingState as S
 from bookings.queries.dashboard import dashboard as build_dashboard
 from bookings.rules import format_day
 
@@ -40,19 +41,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     allowed = capabilities_of(user)
     sites = [
         (
-            site,
-            [(line, _attendance_url(line.activity.pk, today)) for line in site.activities],
+            group.site,
+            [(line, _attendance_url(line.activity.pk, today)) for line in group.activities],
         )
-        for site in board.sites
+        for group in board.sites
     ]
     pending = []
     if Capability.INBOX in allowed:
-        for state, count in (
-            (BookingState.REQUESTED, board.pending.requested),
-            (BookingState.ABSENCE_REQUESTED, board.pending.absence_requested),
-            (BookingState.WAITING_LIST, board.pending.waiting_list),
+        # The inbox's own filters, so that its list shows the same count.
+        upcoming = f"&day_from={today.isoformat()}"
+        for state, label, count, extra in (
+            (S.REQUESTED, _("Demandes de réservation"), board.pending.requested, ""),
+            (S.ABSENCE_REQUESTED, _("Demandes d'absence"), board.pending.absence_requested, ""),
+            (
+                S.WAITING_LIST,
+                _("En liste d'attente (jours à venir)"),
+                board.pending.waiting_list,
+                upcoming,
+            ),
         ):
-            pending.append((state.label, count, optional_url("inbox", query=f"state={state}")))
+            pending.append((label, count, optional_url("inbox", query=f"kind={state}{extra}")))
     context: dict[str, Any] = {
         "board": board,
         "today_label": format_day(today),

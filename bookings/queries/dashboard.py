@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from bookings.models import Booking, BookingState, Presence, Slot
-from bookings.queries.headcount import monday_of
+from bookings.queries.headcount import collation_key, monday_of
 from bookings.states import HOLDS_PLACE
 from catalog.models import Activity, CalendarDay, Closure, DayKind, Site
 from catalog.queries import ClosureIndex, closure_index
@@ -219,7 +219,7 @@ def dashboard(user: User, today: date) -> Dashboard:
     """Return `user`'s dashboard for `today` in a constant number of queries."""
     from backoffice.permissions import activities_for
 
-    activities = list(activities_for(user))
+    activities = sorted(activities_for(user), key=lambda a: collation_key(a.site.name))
     mondays = [monday_of(today) + timedelta(weeks=i) for i in range(CAPACITY_WEEKS)]
     if not activities:
         return Dashboard(today, [], 0, PendingCounts(), mondays, [], [], has_activities=False)

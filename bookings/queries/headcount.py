@@ -9,6 +9,7 @@ by the database, so the number of queries does not grow with children, schools o
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -202,6 +203,12 @@ def _closure_reason(closure: Closure) -> str:
     return reason[:1].lower() + reason[1:]
 
 
+def collation_key(name: str) -> str:
+    """Return a sort key that orders French names as a reader expects (É with E)."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def _counts_by_activity_day(
     activity_ids: list[int], first: date, last: date
 ) -> dict[tuple[int, date], MealCounts]:
@@ -248,7 +255,7 @@ def _school_days(canteens: list[Activity], first: date, last: date) -> list[Scho
     closures = closure_index(first, last)
     counts = _counts_by_activity_day([a.pk for a in canteens], first, last)
     by_site: dict[int, list[Activity]] = {}
-    for activity in sorted(canteens, key=lambda a: (a.site.name, a.name)):
+    for activity in sorted(canteens, key=lambda a: (collation_key(a.site.name), a.name)):
         by_site.setdefault(activity.site_id, []).append(activity)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     result = []
@@ -256,9 +263,11 @@ def _school_days(canteens: list[Activity], first: date, last: date) -> list[Scho
         site = activities[0].site
         for day in days:
             reasons = [no_service_reason(a, day, calendar, closures) for a in activities]
-            figures = total([counts.get((a.pk, day), MealCounts()) for a in activities])
-            # A school with two canteen services serves if either does.
-            no_service = "" if "" in reasons else reasons[0]
+            # A school with two canteen services serves if either does; the kitchen cooks
+            # nothing for a canteen that is shut, whatever rows a closure may have left.
+            served = [a for a, reason in zip(activities, reasons, strict=True) if not reason]
+            figures = total([counts.get((a.pk, day), MealCounts()) for a in served])
+            no_service = "" if served else reasons[0]
             result.append(SchoolDay(site=site, day=day, counts=figures, no_service=no_service))
     return result
 
