@@ -40,7 +40,7 @@ class ChildDays:
     days: list[tuple[date, str]]  # (day, activity name)
 
 
-def queue_closure_notifications(result: ClosureResult, *, by: User | None) -> list[Notification]:
+def queue_closure_notifications(result: ClosureResult, *, by: User | None) -> None:
     """Queue one message per guardian with an e-mail of each family a closure touched.
 
     A family without any e-mail address gets one `no_address` row, so the agent sees whom to
@@ -55,8 +55,8 @@ def queue_closure_notifications(result: ClosureResult, *, by: User | None) -> li
     )
     by_family: dict[int, dict[int, ChildDays]] = defaultdict(dict)
     for booking in bookings:
-        children = by_family[booking.child.family_id]
-        entry = children.setdefault(booking.child_id, ChildDays(booking.child.first_name, []))
+        of_family = by_family[booking.child.family_id]
+        entry = of_family.setdefault(booking.child_id, ChildDays(booking.child.first_name, []))
         entry.days.append((booking.day_id, booking.activity.name))
     guardians: dict[int, list[Guardian]] = defaultdict(list)
     for guardian in Guardian.objects.filter(family__in=result.families).order_by(
@@ -67,19 +67,19 @@ def queue_closure_notifications(result: ClosureResult, *, by: User | None) -> li
     rows: list[Notification] = []
     for family in result.families:
         children = list(by_family[family.pk].values())
-        addressed = _distinct_addresses(guardians[family.pk])
-        for guardian in addressed or [None]:
-            subject, body = _render_closure(closure, family, guardian, children)
+        addressed: list[Guardian | None] = list(_distinct_addresses(guardians[family.pk]))
+        for recipient in addressed or [None]:
+            subject, body = _render_closure(closure, family, recipient, children)
             rows.append(
                 Notification(
                     family=family,
-                    guardian=guardian,
-                    to_address=guardian.email if guardian else "",
+                    guardian=recipient,
+                    to_address=recipient.email if recipient else "",
                     channel=N.Channel.EMAIL,
                     kind=N.Kind.CLOSURE,
                     subject=subject,
                     body=body,
-                    status=N.Status.QUEUED if guardian else N.Status.NO_ADDRESS,
+                    status=N.Status.QUEUED if recipient else N.Status.NO_ADDRESS,
                     created_by=by,
                     object_type=closure._meta.label_lower,
                     object_id=str(closure.pk),
@@ -91,7 +91,6 @@ def queue_closure_notifications(result: ClosureResult, *, by: User | None) -> li
         queued = [row.pk for row in rows if row.status == N.Status.QUEUED]
         if queued:
             transaction.on_commit(lambda: send_queued(queued))
-    return rows
 
 
 def resend_notifications(notifications: Iterable[Notification], *, by: User) -> list[int]:

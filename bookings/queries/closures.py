@@ -1,0 +1,263 @@
+"""Reads of the closures screens: what a closure would cancel, the list, one closure's detail.
+
+Every function runs a constant number of queries whatever the number of closures, bookings
+and families.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from bookings.models import Booking, BookingState
+from catalog.models import Activity, Closure, Site
+from families.models import Family
+from notifications.models import Notification
+from notifications.queries import NotificationCounts, counts_by_object, notifications_about
+
+S = BookingState
+CLOSURE_TYPE = Closure._meta.label_lower
+PAST_SHOWN = 50
+
+
+def closures_for(activities: QuerySet[Activity], sites: QuerySet[Site]) -> QuerySet[Closure]:
+    """Return the closures of the given activities or sites (an agent's scope)."""
+    return Closure.objects.filter(Q(activity__in=activities) | Q(site__in=sites)).select_related(
+        "activity__site", "site", "created_by"
+    )
+
+
+def booking_note(closure: Closure) -> str:
+    """Return the decision note close_days writes on each booking the closure cancels.
+
+    It is how a cancelled booking points back to its closure; keep it in step with
+    bookings.services.closures.close_days (a test checks both agree).
+    """
+    label = _("Fermeture (%(reason)s)") % {"reason": closure.get_reason_display()}
+    if closure.note:
+        label = f"{label} : {closure.note}"
+    return label[:500]
+
+
+def _target_filter(*, activity: Activity | None, site: Site | None) -> Q:
+    if activity is not None:
+        return Q(activity=activity)
+    return Q(activity__site=site)
+
+
+# ---------------------------------------------------------------------------------------------
+# Before closing: what would be cancelled
+
+
+@dataclass(frozen=True)
+class PreviewDay:
+    """The bookings of one activity on one day that a closure would cancel."""
+
+    day: date
+    activity: str
+    bookings: int
+
+
+@dataclass(frozen=True)
+class ClosurePreview:
+    """What closing would do: bookings cancelled, families told, families to phone."""
+
+    bookings: int
+    families: int
+    families_without_email: int
+    days: list[PreviewDay]
+
+
+def closure_preview(
+    *, activity: Activity | None, site: Site | None, starts_on: date, ends_on: date
+) -> ClosurePreview:
+    """Count the bookings and families a closure of these days would cancel (3 queries)."""
+    affected = Booking.objects.filter(
+        _target_filter(activity=activity, site=site),
+        day_id__gte=starts_on,
+        day_id__lte=ends_on,
+    ).exclude(state__in=[S.CANCELLED, S.REFUSED])
+    days = [
+        PreviewDay(day=row["day_id"], activity=row["activity__name"], bookings=row["n"])
+        for row in affected.values("day_id", "activity__name")
+        .annotate(n=Count("pk"))
+        .order_by("day_id", "activity__name")
+    ]
+    families = Family.objects.filter(pk__in=affected.values("child__family_id"))
+    return ClosurePreview(
+        bookings=sum(d.bookings for d in days),
+        families=families.count(),
+        families_without_email=families.exclude(guardians__email__gt="").count(),
+        days=days,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The list
+
+
+@dataclass(frozen=True)
+class ClosureRow:
+    """One line of the closures list."""
+
+    closure: Closure
+    cancelled: int
+    notifications: NotificationCounts
+
+
+@dataclass(frozen=True)
+class ClosureList:
+    """Closures still to come (or under way), then the most recent past ones."""
+
+    upcoming: list[ClosureRow]
+    past: list[ClosureRow]
+    past_shown: int = PAST_SHOWN
+
+
+def closure_list(closures: QuerySet[Closure], *, today: date) -> ClosureList:
+    """Return the closures with their cancelled bookings and messages (4 queries)."""
+    upcoming = list(closures.filter(ends_on__gte=today).order_by("starts_on", "pk"))
+    past = list(closures.filter(ends_on__lt=today).order_by("-starts_on", "-pk")[:PAST_SHOWN])
+    every = upcoming + past
+    cancelled = _cancelled_counts(every)
+    messages = counts_by_object(CLOSURE_TYPE, [c.pk for c in every])
+
+    def row(closure: Closure) -> ClosureRow:
+        return ClosureRow(
+            closure=closure,
+            cancelled=cancelled.get(closure.pk, 0),
+            notifications=messages.get(str(closure.pk), NotificationCounts()),
+        )
+
+    return ClosureList(upcoming=[row(c) for c in upcoming], past=[row(c) for c in past])
+
+
+def _cancelled_counts(closures: list[Closure]) -> dict[int, int]:
+    """Count the bookings each closure cancelled, for many closures in one query."""
+    if not closures:
+        return {}
+    notes = {c.pk: booking_note(c) for c in closures}
+    groups = (
+        Booking.objects.filter(
+            Q(activity_id__in={c.activity_id for c in closures if c.activity_id})
+            | Q(activity__site_id__in={c.site_id for c in closures if c.site_id}),
+            state=S.CANCELLED,
+            decision_note__in=set(notes.values()),
+            day_id__gte=min(c.starts_on for c in closures),
+            day_id__lte=max(c.ends_on for c in closures),
+        )
+        .values("activity_id", "activity__site_id", "day_id", "decision_note")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    by_note: dict[str, list[dict]] = defaultdict(list)
+    for group in groups:
+        by_note[group["decision_note"]].append(group)
+    counts: dict[int, int] = {}
+    for closure in closures:
+        counts[closure.pk] = sum(
+            group["n"]
+            for group in by_note[notes[closure.pk]]
+            if closure.starts_on <= group["day_id"] <= closure.ends_on
+            and (
+                group["activity_id"] == closure.activity_id
+                or group["activity__site_id"] == closure.site_id
+            )
+        )
+    return counts
+
+
+# ---------------------------------------------------------------------------------------------
+# One closure
+
+
+@dataclass(frozen=True)
+class CancelledLine:
+    """One cancelled booking: which child, which activity, which day."""
+
+    booking_id: int
+    child: str
+    activity: str
+    day: date
+
+
+@dataclass
+class FamilyBookings:
+    """A family the closure touched, with its cancelled bookings."""
+
+    family: Family
+    lines: list[CancelledLine] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ClosureDetail:
+    """A closure, the bookings it cancelled by family, and the messages sent about it."""
+
+    closure: Closure
+    families: list[FamilyBookings]
+    notifications: list[Notification]
+    counts: NotificationCounts
+
+    @property
+    def cancelled(self) -> int:
+        return sum(len(f.lines) for f in self.families)
+
+    @property
+    def failed(self) -> list[Notification]:
+        return [n for n in self.notifications if n.status == Notification.Status.FAILED]
+
+
+def closure_detail(closure: Closure) -> ClosureDetail:
+    """Return what one closure did (3 queries)."""
+    bookings = (
+        cancelled_by(closure)
+        .select_related("child__family", "activity")
+        .order_by("child__family__name", "child__family__identifier", "child__first_name", "day_id")
+    )
+    families: dict[int, FamilyBookings] = {}
+    for booking in bookings:
+        family = booking.child.family
+        entry = families.setdefault(family.pk, FamilyBookings(family))
+        entry.lines.append(
+            CancelledLine(
+                booking_id=booking.pk,
+                child=booking.child.first_name,
+                activity=booking.activity.name,
+                day=booking.day_id,
+            )
+        )
+    notifications = notifications_about(CLOSURE_TYPE, closure.pk)
+    tally: dict[str, int] = defaultdict(int)
+    for notification in notifications:
+        tally[notification.status] += 1
+    return ClosureDetail(
+        closure=closure,
+        families=list(families.values()),
+        notifications=notifications,
+        counts=NotificationCounts(**tally),
+    )
+
+
+def cancelled_by(closure: Closure) -> QuerySet[Booking]:
+    """Return the bookings a closure cancelled (those still carrying its decision note)."""
+    return Booking.objects.filter(
+        _target_filter(activity=closure.activity, site=closure.site),
+        state=S.CANCELLED,
+        decision_note=booking_note(closure),
+        day_id__gte=closure.starts_on,
+        day_id__lte=closure.ends_on,
+    )
+
+
+def closable_sites(sites: QuerySet[Site], activities: QuerySet[Activity]) -> QuerySet[Site]:
+    """Return the sites among `sites` all of whose activities are in `activities`.
+
+    Closing a site cancels every activity it hosts, so an agent may close only a site whose
+    activities are all theirs (a school agent never cancels the crèche next door).
+    """
+    foreign = Activity.objects.exclude(pk__in=activities.values("pk")).values("site")
+    return sites.exclude(pk__in=foreign)
