@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -38,6 +38,64 @@ def send_activation_email(*, user: User, by: User, request: HttpRequest | None =
     return _send_password_link(
         user=user, by=by, request=request, kind="activation", templates=ACTIVATION_TEMPLATES
     )
+
+
+def create_guardian_login(*, guardian: Guardian, by: User | None) -> User:
+    """Give a guardian a login without password (chosen later through an e-mailed link).
+
+    The login is the family identifier if still free, else « <identifier>-2 », « -3 »…; the
+    guardian may also log in with their e-mail. A guardian who has a login keeps it.
+    """
+    with transaction.atomic():
+        guardian = (
+            Guardian.objects.select_for_update()
+            .select_related("family", "user")
+            .get(pk=guardian.pk)
+        )
+        if guardian.user is not None:
+            return guardian.user
+        for _attempt in range(5):
+            user = User(
+                username=_free_login_name(guardian.family.identifier),
+                first_name=guardian.first_name,
+                last_name=guardian.last_name,
+                role=User.Role.FAMILY,
+            )
+            user.set_unusable_password()
+            try:
+                # Two agents may pick the same free name at once: the unique index decides.
+                with transaction.atomic():
+                    user.save(force_insert=True)
+            except IntegrityError:
+                continue
+            break
+        else:
+            raise IntegrityError(f"No free login name for family {guardian.family.identifier}")
+        guardian.user = user
+        guardian.save(update_fields=["user"])
+        record(
+            action="account.created",
+            obj=user,
+            by=by,
+            family=guardian.family,
+            after={"username": user.username, "guardian": guardian.pk},
+        )
+    return user
+
+
+def _free_login_name(identifier: str) -> str:
+    taken = {
+        name.casefold()
+        for name in User.objects.filter(username__istartswith=identifier).values_list(
+            "username", flat=True
+        )
+    }
+    if identifier.casefold() not in taken:
+        return identifier
+    number = 2
+    while f"{identifier}-{number}".casefold() in taken:
+        number += 1
+    return f"{identifier}-{number}"
 
 
 def set_password(*, user: User, password: str, by: User | None, reason: str) -> User:

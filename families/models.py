@@ -76,6 +76,14 @@ class Guardian(models.Model):
         verbose_name = _("responsable légal")
         verbose_name_plural = _("responsables légaux")
         ordering = ["family", "last_name", "first_name"]
+        constraints = [
+            # The payer is who invoices go to by default; families.services moves the flag.
+            models.UniqueConstraint(
+                fields=["family"],
+                condition=models.Q(is_payer=True),
+                name="one_payer_per_family",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name

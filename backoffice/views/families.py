@@ -1,22 +1,371 @@
-"""Back-office: Familles (placeholder until built)."""
+"""Back-office: families — search, create and edit a family, its guardians and children,
+its history, the identifier letter and the account-activation e-mail.
+
+Thin views: a form, a service of families.services or a query of families.queries, a page.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import path
-from django.views.decorators.http import require_GET
+from typing import Any
 
-from backoffice.permissions import Capability, staff_view
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from backoffice.forms.families import (
+    ChildForm,
+    FamilyForm,
+    FamilySearchForm,
+    GuardianForm,
+    person_formset,
+)
+from backoffice.permissions import Capability, agent, can, staff_view
+from backoffice.views import family_bookings
+from families.letter import build_letter, contact_line, letter_pdf
+from families.models import Child, Family, Guardian
+from families.queries import family_detail as read_family_detail
+from families.queries import family_history as read_family_history
+from families.queries import search_families
+from families.services import (
+    FamilyError,
+    add_child,
+    add_guardian,
+    create_family,
+    issue_letter,
+    send_activation,
+    update_child,
+    update_family,
+    update_guardian,
+)
+
+INVALID = 400
+
+
+def _family_or_404(family_id: int) -> Family:
+    return get_object_or_404(Family, pk=family_id)
+
+
+def _guardian_or_404(family: Family, guardian_id: int) -> Guardian:
+    """Return a guardian of this family; another family's guardian is a 404."""
+    return get_object_or_404(Guardian.objects.select_related("user"), pk=guardian_id, family=family)
+
+
+def _child_or_404(family: Family, child_id: int) -> Child:
+    """Return a child of this family; another family's child is a 404."""
+    return get_object_or_404(Child.objects.select_related("school"), pk=child_id, family=family)
+
+
+def _refused(form: forms.BaseForm, error: FamilyError) -> None:
+    """Attach a service's refusal to the field it names (else to the whole form)."""
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+# ---------------------------------------------------------------------------------------------
+# Search and the family's page
 
 
 @staff_view(Capability.FAMILIES_VIEW)
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    """Familles."""
-    return render(request, "backoffice/placeholder.html", {"title": "Familles"})
+    """Search families; without a search, show the most recent ones."""
+    form = FamilySearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    result = search_families(query, page_number=request.GET.get("page"))
+    return render(
+        request,
+        "backoffice/families/index.html",
+        {
+            "form": form,
+            "result": result,
+            "can_edit": can(request.user, Capability.FAMILIES_EDIT),
+        },
+        status=200 if form.is_bound is False or form.is_valid() else INVALID,
+    )
+
+
+@staff_view(Capability.FAMILIES_VIEW)
+@require_GET
+def family_detail(request: HttpRequest, family_id: int) -> HttpResponse:
+    """Show a family: guardians and their logins, children, enrolments, quotients, history."""
+    family = _family_or_404(family_id)
+    user = agent(request)
+    context: dict[str, Any] = {
+        **family_bookings.detail_context(family, user),
+        "family": family,
+        "detail": read_family_detail(family),
+        "can_edit": can(user, Capability.FAMILIES_EDIT),
+    }
+    return render(request, "backoffice/families/detail.html", context)
+
+
+@staff_view(Capability.FAMILIES_VIEW)
+@require_GET
+def family_history(request: HttpRequest, family_id: int) -> HttpResponse:
+    """Show the family's full history from the audit journal, newest first."""
+    family = _family_or_404(family_id)
+    history = read_family_history(family, page_number=request.GET.get("page"))
+    return render(
+        request, "backoffice/families/history.html", {"family": family, "history": history}
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Family
+
+
+@staff_view(Capability.FAMILIES_EDIT)
+@require_http_methods(["GET", "POST"])
+def family_create(request: HttpRequest) -> HttpResponse:
+    """Create a family with its first guardian, the payer; the identifier is given."""
+    family_form = FamilyForm(
+        request.POST or None, initial={"residence_insee": settings.MARELLE_COMMUNE_INSEE}
+    )
+    guardian_form = GuardianForm(request.POST or None, prefix="responsable", with_payer=False)
+    if request.method == "POST" and family_form.is_valid() and guardian_form.is_valid():
+        try:
+            family = create_family(
+                family=family_form.data_for_service(),
+                guardian=guardian_form.data_for_service(),
+                by=agent(request),
+            )
+        except FamilyError as error:
+            _refused(family_form, error)
+        else:
+            messages.success(
+                request,
+                _("Famille %(name)s créée avec l'identifiant %(identifier)s.")
+                % {"name": family.name, "identifier": family.identifier},
+            )
+            return redirect("backoffice:family_detail", family_id=family.pk)
+    return render(
+        request,
+        "backoffice/families/family_form.html",
+        {"family": None, "family_form": family_form, "guardian_form": guardian_form},
+        status=INVALID if request.method == "POST" else 200,
+    )
+
+
+@staff_view(Capability.FAMILIES_EDIT)
+@require_http_methods(["GET", "POST"])
+def family_edit(request: HttpRequest, family_id: int) -> HttpResponse:
+    """Change a family's name, address or commune of residence."""
+    family = _family_or_404(family_id)
+    family_form = FamilyForm(request.POST or None, instance=family)
+    if request.method == "POST" and family_form.is_valid():
+        try:
+            update_family(family=family, data=family_form.data_for_service(), by=agent(request))
+        except FamilyError as error:
+            _refused(family_form, error)
+        else:
+            messages.success(request, _("Coordonnées de la famille enregistrées."))
+            return redirect("backoffice:family_detail", family_id=family.pk)
+    family.refresh_from_db()
+    return render(
+        request,
+        "backoffice/families/family_form.html",
+        {"family": family, "family_form": family_form, "guardian_form": None},
+        status=INVALID if request.method == "POST" else 200,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Guardians
+
+
+def _guardian_page(request: HttpRequest, family: Family, guardian: Guardian | None) -> HttpResponse:
+    form = GuardianForm(request.POST or None, instance=guardian)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if guardian is None:
+                saved = add_guardian(family=family, data=form.data_for_service(), by=agent(request))
+                message = _("%(name)s ajouté(e) aux responsables de la famille.")
+            else:
+                saved = update_guardian(
+                    guardian=guardian, data=form.data_for_service(), by=agent(request)
+                )
+                message = _("Fiche de %(name)s enregistrée.")
+        except FamilyError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, message % {"name": f"{saved.first_name} {saved.last_name}"})
+            return redirect("backoffice:family_detail", family_id=family.pk)
+    if guardian is not None:
+        guardian.refresh_from_db()
+    return render(
+        request,
+        "backoffice/families/guardian_form.html",
+        {"family": family, "guardian": guardian, "form": form},
+        status=INVALID if request.method == "POST" else 200,
+    )
+
+
+@staff_view(Capability.FAMILIES_EDIT)
+@require_http_methods(["GET", "POST"])
+def guardian_create(request: HttpRequest, family_id: int) -> HttpResponse:
+    """Add a responsable légal to a family."""
+    return _guardian_page(request, _family_or_404(family_id), None)
+
+
+@staff_view(Capability.FAMILIES_EDIT)
+@require_http_methods(["GET", "POST"])
+def guardian_edit(request: HttpRequest, family_id: int, guardian_id: int) -> HttpResponse:
+    """Change a guardian's identity or contacts, or make them the payer."""
+    family = _family_or_404(family_id)
+    return _guardian_page(request, family, _guardian_or_404(family, guardian_id))
+
+
+@staff_view(Capability.FAMILIES_EDIT)
+@require_POST
+def guardian_activation(request: HttpRequest, family_id: int, guardian_id: int) -> HttpResponse:
+    """Create the guardian's login if missing and e-mail the link to choose a password."""
+    family = _family_or_404(family_id)
+    guardian = _guardian_or_404(family, guardian_id)
+    try:
+        user = send_activation(guardian=guardian, by=agent(request), request=request)
+    except FamilyError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "E-mail d'activation envoyé à %(email)s (identifiant : %(login)s). Le lien est "
+                "valable %(minutes)s minutes."
+            )
+            % {
+                "email": guardian.email,
+                "login": user.username,
+                "minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+            },
+        )
+    return redirect("backoffice:family_detail", family_id=family.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Children
+
+
+def _child_page(request: HttpRequest, family: Family, child: Child | None) -> HttpResponse:
+    initial = {"last_name": family.name} if child is None else None
+    form = ChildForm(request.POST or None, instance=child, initial=initial)
+    persons = person_formset(request.POST or None, child)
+    if request.method == "POST" and form.is_valid() and persons.is_valid():
+        try:
+            if child is None:
+                saved = add_child(
+                    family=family,
+                    data=form.data_for_service(),
+                    persons=persons.persons(),
+                    by=agent(request),
+                )
+                message = _("%(name)s ajouté(e) à la famille.")
+            else:
+                saved = update_child(
+                    child=child,
+                    data=form.data_for_service(),
+                    persons=persons.persons(),
+                    by=agent(request),
+                )
+                message = _("Fiche de %(name)s enregistrée.")
+        except FamilyError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, message % {"name": saved.first_name})
+            return redirect("backoffice:family_detail", family_id=family.pk)
+    if child is not None:
+        child.refresh_from_db()
+    return render(
+        request,
+        "backoffice/families/child_form.html",
+        {"family": family, "child": child, "form": form, "persons": persons},
+        status=INVALID if request.method == "POST" else 200,
+    )
+
+
+@staff_view(Capability.FAMILIES_EDIT)
+@require_http_methods(["GET", "POST"])
+def child_create(request: HttpRequest, family_id: int) -> HttpResponse:
+    """Add a child to a family."""
+    return _child_page(request, _family_or_404(family_id), None)
+
+
+@staff_view(Capability.FAMILIES_EDIT)
+@require_http_methods(["GET", "POST"])
+def child_edit(request: HttpRequest, family_id: int, child_id: int) -> HttpResponse:
+    """Change a child's record: school, class, diet, PAI, packed meal, pick-up people."""
+    family = _family_or_404(family_id)
+    return _child_page(request, family, _child_or_404(family, child_id))
+
+
+# ---------------------------------------------------------------------------------------------
+# The identifier letter
+
+
+def _letter_base_url(request: HttpRequest) -> str:
+    return settings.MARELLE_BASE_URL or request.build_absolute_uri("/")
+
+
+@staff_view(Capability.FAMILIES_EDIT)
+@require_GET
+def family_letter(request: HttpRequest, family_id: int) -> HttpResponse:
+    """Show the identifier letter, laid out for printing on A4."""
+    family = issue_letter(
+        family=_family_or_404(family_id), by=agent(request), kind=_("page imprimable")
+    )
+    letter = build_letter(family, base_url=_letter_base_url(request), today=timezone.localdate())
+    return render(
+        request,
+        "backoffice/families/letter.html",
+        {
+            "family": family,
+            "letter": letter,
+            "contact_lines": [contact_line(c) for c in letter.contacts],
+        },
+    )
+
+
+@staff_view(Capability.FAMILIES_EDIT)
+@require_GET
+def family_letter_pdf(request: HttpRequest, family_id: int) -> HttpResponse:
+    """Download the identifier letter as an A4 PDF."""
+    family = issue_letter(family=_family_or_404(family_id), by=agent(request), kind="PDF")
+    letter = build_letter(family, base_url=_letter_base_url(request), today=timezone.localdate())
+    response = HttpResponse(letter_pdf(letter), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="courrier-identifiant-{family.identifier}.pdf"'
+    )
+    return response
 
 
 urlpatterns = [
     path("familles/", index, name="families"),
+    path("familles/nouvelle/", family_create, name="family_create"),
+    path("familles/<int:family_id>/", family_detail, name="family_detail"),
+    path("familles/<int:family_id>/modifier/", family_edit, name="family_edit"),
+    path("familles/<int:family_id>/historique/", family_history, name="family_history"),
+    path("familles/<int:family_id>/courrier/", family_letter, name="family_letter"),
+    path("familles/<int:family_id>/courrier.pdf", family_letter_pdf, name="family_letter_pdf"),
+    path(
+        "familles/<int:family_id>/responsables/nouveau/",
+        guardian_create,
+        name="guardian_create",
+    ),
+    path(
+        "familles/<int:family_id>/responsables/<int:guardian_id>/",
+        guardian_edit,
+        name="guardian_edit",
+    ),
+    path(
+        "familles/<int:family_id>/responsables/<int:guardian_id>/activation/",
+        guardian_activation,
+        name="guardian_activation",
+    ),
+    path("familles/<int:family_id>/enfants/nouveau/", child_create, name="child_create"),
+    path("familles/<int:family_id>/enfants/<int:child_id>/", child_edit, name="child_edit"),
 ]
