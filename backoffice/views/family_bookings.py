@@ -16,7 +16,7 @@ from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -72,11 +72,8 @@ MAX_DETAILED = 15
 
 
 def family_url(family: Family) -> str:
-    """Return the family page (the families list until that page exists)."""
-    try:
-        return reverse("backoffice:family_detail", kwargs={"family_id": family.pk})
-    except NoReverseMatch:
-        return reverse("backoffice:families")
+    """Return the family page."""
+    return reverse("backoffice:family_detail", kwargs={"family_id": family.pk})
 
 
 def _family_or_404(family_id: int) -> Family:
