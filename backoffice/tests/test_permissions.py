@@ -159,7 +159,8 @@ def test_objects_of_another_scope_are_not_found(role, world, school) -> None:
             continue
         url = url_of(pattern, other)
         assert client.get(url).status_code in (404, 405), f"{role} {url}"
-        assert client.post(url).status_code == 404, f"{role} POST {url}"
+        # A read-only page answers 405 to POST before looking at the object: no leak either.
+        assert client.post(url).status_code in (404, 405), f"{role} POST {url}"
         checked += 1
     if role != User.Role.SITE_STAFF:
         assert checked, "no scoped URL was checked"
