@@ -191,17 +191,17 @@ def letter_pdf(letter: Letter, *, compress: bool = True) -> bytes:
         TableStyle,
     )
 
-    body = ParagraphStyle("body", fontName="Helvetica", fontSize=10.5, leading=14, spaceAfter=6)
-    small = ParagraphStyle("small", parent=body, fontSize=9.5, leading=12.5, spaceAfter=3)
+    body = ParagraphStyle("body", fontName="Helvetica", fontSize=10, leading=13, spaceAfter=5)
+    small = ParagraphStyle("small", parent=body, fontSize=9, leading=11.5, spaceAfter=2)
     bold = ParagraphStyle("bold", parent=body, fontName="Helvetica-Bold")
     right = ParagraphStyle("right", parent=body, alignment=TA_RIGHT)
     label = ParagraphStyle("label", parent=body, alignment=TA_CENTER, spaceAfter=2)
     big = ParagraphStyle(
-        "big", fontName="Helvetica-Bold", fontSize=26, leading=32, alignment=TA_CENTER
+        "big", fontName="Helvetica-Bold", fontSize=24, leading=29, alignment=TA_CENTER
     )
     url = ParagraphStyle("url", parent=body, alignment=TA_CENTER, fontName="Helvetica-Bold")
     heading = ParagraphStyle(
-        "heading", parent=body, fontName="Helvetica-Bold", fontSize=12, spaceBefore=6
+        "heading", parent=body, fontName="Helvetica-Bold", fontSize=11.5, spaceBefore=4
     )
 
     def para(text: str, style: ParagraphStyle = body) -> Paragraph:
@@ -242,9 +242,9 @@ def letter_pdf(letter: Letter, *, compress: bool = True) -> bytes:
 
     story = [
         header,
-        Spacer(1, 14 * mm),
+        Spacer(1, 10 * mm),
         recipient,
-        Spacer(1, 12 * mm),
+        Spacer(1, 9 * mm),
         para(letter.subject, bold),
         Spacer(1, 3 * mm),
         para(letter.salutation),
@@ -257,7 +257,7 @@ def letter_pdf(letter: Letter, *, compress: bool = True) -> bytes:
             [ListItem(para(step), leftIndent=14) for step in letter.steps],
             bulletType="1",
             bulletFontName="Helvetica-Bold",
-            bulletFontSize=10.5,
+            bulletFontSize=10,
             leftIndent=14,
         ),
         Spacer(1, 2 * mm),
@@ -268,10 +268,8 @@ def letter_pdf(letter: Letter, *, compress: bool = True) -> bytes:
                 *[para("– " + contact_line(c), small) for c in letter.contacts],
             ]
         ),
-        Spacer(1, 3 * mm),
-        para(letter.closing),
-        Spacer(1, 6 * mm),
-        lines([letter.signature], right),
+        Spacer(1, 2 * mm),
+        KeepTogether([para(letter.closing), Spacer(1, 4 * mm), lines([letter.signature], right)]),
     ]
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
@@ -279,8 +277,8 @@ def letter_pdf(letter: Letter, *, compress: bool = True) -> bytes:
         pagesize=A4,
         leftMargin=20 * mm,
         rightMargin=20 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
         title=letter.subject,
         author=letter.sender_lines[0],
         lang="fr-FR",

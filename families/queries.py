@@ -33,11 +33,12 @@ RECENT_HISTORY = 8
 # ---------------------------------------------------------------------------------------------
 # Case- and accent-insensitive matching, the same in Python, SQLite and PostgreSQL
 
-_ACCENTED = "àáâãäåçèéêëìíîïñòóôõöùúûüýÿ"
-_PLAIN = "aaaaaaceeeeiiiinooooouuuuyy"
+# Capitals too: under a "C" LC_CTYPE, PostgreSQL's LOWER() leaves « É » as it is.
+_ACCENTED = "àáâãäåçèéêëìíîïñòóôõöùúûüýÿÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝŸ"
+_PLAIN = "aaaaaaceeeeiiiinooooouuuuyy" * 2
+_LIGATURES = {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae"}
 _FOLD_TABLE = {ord(a): p for a, p in zip(_ACCENTED, _PLAIN, strict=True)} | {
-    ord("œ"): "oe",
-    ord("æ"): "ae",
+    ord(ligature): plain for ligature, plain in _LIGATURES.items()
 }
 
 
@@ -65,10 +66,9 @@ class Folded(models.Func):
     def as_postgresql(
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
     ) -> tuple[str, Any]:
-        template = (
-            f"REPLACE(REPLACE(TRANSLATE(LOWER(%(expressions)s), '{_ACCENTED}', '{_PLAIN}'), "
-            "'œ', 'oe'), 'æ', 'ae')"
-        )
+        template = f"TRANSLATE(LOWER(%(expressions)s), '{_ACCENTED}', '{_PLAIN}')"
+        for ligature, plain in _LIGATURES.items():
+            template = f"REPLACE({template}, '{ligature}', '{plain}')"
         return super().as_sql(compiler, connection, template=template, **extra)
 
 

@@ -252,6 +252,7 @@ AuthorisedPersonFormSet = forms.formset_factory(
     formset=BaseAuthorisedPersonFormSet,
     extra=2,
     can_delete=True,
+    can_delete_extra=False,
     max_num=10,
     validate_max=True,
 )

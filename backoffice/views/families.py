@@ -15,6 +15,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -307,6 +309,12 @@ def child_edit(request: HttpRequest, family_id: int, child_id: int) -> HttpRespo
 # The identifier letter
 
 
+def _unbroken(text: str, identifier: str) -> str:
+    """Escape `text`, keeping the identifier on one line (it has a hyphen)."""
+    keep = format_html('<span class="nowrap">{}</span>', identifier)
+    return mark_safe(conditional_escape(text).replace(conditional_escape(identifier), keep))
+
+
 def _letter_base_url(request: HttpRequest) -> str:
     return settings.MARELLE_BASE_URL or request.build_absolute_uri("/")
 
@@ -325,6 +333,7 @@ def family_letter(request: HttpRequest, family_id: int) -> HttpResponse:
         {
             "family": family,
             "letter": letter,
+            "steps": [_unbroken(step, family.identifier) for step in letter.steps],
             "contact_lines": [contact_line(c) for c in letter.contacts],
         },
     )
