@@ -433,6 +433,8 @@ def _changes(event: AuditEvent) -> list[Change]:
     changes = []
     for key in after:
         if key in before and before[key] != after[key]:
+            if _is_bare_reference(model, before[key], after[key], key):
+                continue  # a row number says nothing to the reader; the note gives the context
             label, show = _field_display(model, key)
             changes.append(Change(label=label, before=show(before[key]), after=show(after[key])))
     return changes
@@ -443,6 +445,18 @@ AUDIT_FIELD_LABELS: dict[str, Promise] = {
     "pai_notes_filled": gettext_lazy("consignes PAI renseignées"),
     "authorised_persons": gettext_lazy("personnes autorisées à récupérer l'enfant"),
 }
+
+
+def _is_bare_reference(model: type[models.Model] | None, before: Any, after: Any, key: str) -> bool:
+    if model is None:
+        return False
+    try:
+        model_field = model._meta.get_field(key)
+    except FieldDoesNotExist:
+        return False
+    return bool(model_field.is_relation) and all(
+        value is None or isinstance(value, int) for value in (before, after)
+    )
 
 
 def _field_display(model: type[models.Model] | None, key: str) -> tuple[str, Callable[[Any], str]]:

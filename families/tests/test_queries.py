@@ -201,6 +201,43 @@ def test_history_runs_the_same_queries_for_one_or_thirty_events(
     assert len(one) == len(thirty)
 
 
+def test_booking_decisions_show_the_state_change_in_words(
+    family: Family, child: Child, canteen, school_year, parent: User, agent: User
+) -> None:
+    from bookings.models import Booking
+    from bookings.services.decisions import approve_request
+
+    enrol(child, canteen, school_year)
+    canteen.validation_mode = "staff"
+    canteen.save()
+    request_bookings(
+        requests=[BookingRequest(child, canteen, date(2026, 4, 14))],
+        by=parent,
+        now=paris(2026, 4, 1, 9, 0),
+    )
+    approve_request(booking=Booking.objects.get(), by=agent, now=paris(2026, 4, 2, 9, 0))
+
+    approved = family_history(family).rows[0]
+
+    assert approved.action_label == "Demande acceptée"
+    assert [(c.before, c.after) for c in approved.changes] == [("Demande en attente", "Réservé")]
+
+
+def test_bare_row_numbers_are_not_shown_as_changes(
+    family: Family, child: Child, agent: User
+) -> None:
+    record(
+        action="child.updated",
+        obj=child,
+        by=agent,
+        family=family,
+        before={"school": 3, "first_name": "Léa"},
+        after={"school": 4, "first_name": "Léa"},
+    )
+
+    assert family_history(family).rows[0].changes == []
+
+
 def test_choice_fields_show_their_labels_in_changes(
     family: Family, child: Child, agent: User
 ) -> None:
