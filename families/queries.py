@@ -230,6 +230,10 @@ ACTION_LABELS: dict[str, Promise] = {
     "quotient.recorded": gettext_lazy("Quotient familial enregistré"),
     "quotient.created": gettext_lazy("Quotient familial enregistré"),
     "quotient.updated": gettext_lazy("Quotient familial modifié"),
+    "quotient.closed": gettext_lazy("Quotient familial clos (remplacé)"),
+    "booking.cancelled_enrolment_ended": gettext_lazy("Annulé : fin de l'inscription"),
+    "notification.queued": gettext_lazy("Message préparé pour la famille"),
+    "notification.resent": gettext_lazy("Message renvoyé à la famille"),
 }
 
 
