@@ -6,7 +6,7 @@ import mimetypes
 from collections.abc import Sequence
 from datetime import date
 from typing import cast
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.core.files.storage import default_storage
@@ -132,10 +132,11 @@ def _render_inbox(
     if not filter_form.is_valid():
         status = 400
     page = inbox_page(activities_for(user), filter_form.filters(), query.get("page"))
-    filters_query = query.copy()
-    filters_query.pop("page", None)
+    # The filters as a short query string (empty fields left out), to come back to.
+    kept = [(key, value) for key, value in query.items() if value]
+    filters_query = urlencode([(key, value) for key, value in kept if key != "page"])
     inbox_url = reverse("backoffice:inbox")
-    here = query.urlencode()
+    here = urlencode(kept)
     return render(
         request,
         "backoffice/inbox/index.html",
@@ -145,7 +146,7 @@ def _render_inbox(
             "page": page,
             "selected": selected or set(),
             "next": f"{inbox_url}?{here}" if here else inbox_url,
-            "filters_query": filters_query.urlencode(),
+            "filters_query": filters_query,
             "is_filtered": any(v for k, v in query.items() if k != "page"),
         },
         status=status,
