@@ -102,14 +102,8 @@ def _decide(
             )
             continue
         outcome = OUTCOMES.get((before, S(decided.state)), S(decided.state).label)
-        messages.success(
-            request,
-            _("%(booking)s : %(outcome)s")
-            % {
-                "booking": _label(booking),
-                "outcome": outcome,
-            },
-        )
+        values = {"booking": _label(booking), "outcome": outcome}
+        messages.success(request, _("%(booking)s : %(outcome)s") % values)
     # A refused or excused day frees a place: the service gave it to the waiting list.
     for promoted in promoted_among(waiting_before - {b.pk for b in bookings}):
         messages.info(
