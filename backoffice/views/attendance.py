@@ -68,6 +68,10 @@ def _sheet_url(activity: Activity, day: date) -> str:
     return reverse("backoffice:attendance_sheet", args=[activity.pk, day])
 
 
+def _mark_url(activity: Activity, day: date) -> str:
+    return reverse("backoffice:attendance_mark", args=[activity.pk, day])
+
+
 def _render_sheet(
     request: HttpRequest,
     activity: Activity,
@@ -87,6 +91,7 @@ def _render_sheet(
             "sheet": sheet,
             "counts": sheet.counts,
             "is_open": sheet.is_open,
+            "mark_url": _mark_url(activity, day),
             "walk_in_form": walk_in_form or WalkInForm(candidates=sheet.candidates),
         },
         status=status,
@@ -145,6 +150,7 @@ def mark(request: HttpRequest, activity_id: int, day: date) -> HttpResponse:
                 "row": sheet_row(activity, day, booking.pk),
                 "counts": sheet_counts(activity, day),
                 "is_open": is_open,
+                "mark_url": _mark_url(activity, day),
             },
         )
     return redirect(f"{_sheet_url(activity, day)}#enfant-{booking.pk}")
