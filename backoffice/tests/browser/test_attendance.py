@@ -188,3 +188,42 @@ def test_sheet_works_without_javascript(
         expect(page.get_by_text("Hugo DUPONT : présent.")).to_be_visible()
     finally:
         context.close()
+
+
+def test_a_lost_tap_says_so_and_tapping_again_is_safe(
+    page: Page, live_server, animateur, canteen, canteen_day, sibling
+) -> None:
+    page.set_viewport_size(TABLET)
+    log_in_agent(page, live_server, "animateur")
+    page.goto(f"{live_server.url}/gestion/pointage/{canteen.pk}/{DAY.isoformat()}/")
+    messages = page.locator("#sheet-messages")
+    button = page.get_by_role("button", name="Présent : Hugo DUPONT")
+
+    page.route("**/marquer/", lambda route: route.abort())
+    button.click()
+    expect(messages).to_contain_text(
+        "La connexion a échoué : le pointage de Hugo DUPONT n’est peut-être pas enregistré."
+    )
+    expect(button).to_have_attribute("aria-pressed", "false")
+    expect(button).to_be_enabled()
+    page.unroute("**/marquer/")
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(messages).to_contain_text("Hugo DUPONT : présent.")
+    assert AuditEvent.objects.filter(action="booking.presence").count() == 1
+
+    # An expired session: the login page is never swapped into the row…
+    page.context.clear_cookies(name="sessionid")
+    absent = page.get_by_role("button", name="Absent : Hugo DUPONT")
+    absent.click()
+    expect(messages).to_contain_text("Votre session a expiré")
+    expect(page.locator("#enfant-" + str(Booking.objects.get(child=sibling).pk))).to_be_visible()
+    # …and without the CSRF cookie either (403), the same advice.
+    page.evaluate("document.getElementById('sheet-messages').replaceChildren()")
+    page.context.clear_cookies()
+    absent.click()
+    expect(messages).to_contain_text("Votre session a expiré")
+    expect(page.get_by_role("button", name="Présent : Hugo DUPONT")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    assert Booking.objects.get(child=sibling).presence == Presence.PRESENT
