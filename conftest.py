@@ -28,6 +28,8 @@ from catalog.models import Activity, DeadlineRule, SchoolYear, Site
 from catalog.services import create_school_year
 from families.models import Child, ClassLevel, Family, Guardian
 
+pytest_plugins = ["core.browser_fixtures"]
+
 
 def paris(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """Return an aware Paris datetime (tests write wall-clock times)."""

@@ -1,4 +1,8 @@
-"""Browser tests: Debian's Chromium driven by Playwright against Django's live server."""
+"""Browser-test fixtures (a pytest plugin loaded by the root conftest): Debian's Chromium
+driven by Playwright against Django's live server, one browser for the whole session.
+
+They live in one module so every `tests/browser/` folder shares a single Playwright instance
+(two sync instances in one thread fail)."""
 
 from __future__ import annotations
 
