@@ -262,6 +262,15 @@ class Booking(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    closure = models.ForeignKey(
+        "catalog.Closure",
+        verbose_name=_("annulée par la fermeture"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cancelled_bookings",
+        help_text=_("La fermeture qui a annulé ce jour sans frais."),
+    )
     planned_arrival = models.TimeField(_("arrivée prévue"), null=True, blank=True)
     planned_departure = models.TimeField(_("départ prévu"), null=True, blank=True)
     arrived_at = models.TimeField(_("arrivée réelle"), null=True, blank=True)

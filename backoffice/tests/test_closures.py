@@ -400,3 +400,21 @@ def test_detail_runs_a_constant_number_of_queries(
         big = close(wednesday_alsh, agent, day=day)
     assert len(big.families) == 6
     assert count_queries(agent_client, detail_url(big.closure)) == one
+
+
+def test_two_identical_closures_keep_their_own_bookings(
+    booked, wednesday_alsh, child, canteen, school, school_year, agent
+):
+    """Each cancelled booking points to the closure that cancelled it (Booking.closure)."""
+    book([child], canteen, school_year, agent, date(2026, 4, 9))
+    first = close_days(
+        site=school, starts_on=date(2026, 4, 9), ends_on=date(2026, 4, 9), reason="strike", by=agent
+    )
+    second = close_days(
+        site=school, starts_on=date(2026, 4, 9), ends_on=date(2026, 4, 9), reason="strike", by=agent
+    )
+    assert list(cancelled_by(first.closure).values_list("pk", flat=True)) == (
+        first.cancelled_booking_ids
+    )
+    assert first.cancelled_booking_ids
+    assert list(cancelled_by(second.closure)) == []

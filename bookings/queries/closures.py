@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, Q, QuerySet
-from django.utils.translation import gettext as _
 
 from bookings.models import Booking, BookingState
 from catalog.models import Activity, Closure, Site
@@ -29,18 +28,6 @@ def closures_for(activities: QuerySet[Activity], sites: QuerySet[Site]) -> Query
     return Closure.objects.filter(Q(activity__in=activities) | Q(site__in=sites)).select_related(
         "activity__site", "site", "created_by"
     )
-
-
-def booking_note(closure: Closure) -> str:
-    """Return the decision note close_days writes on each booking the closure cancels.
-
-    It is how a cancelled booking points back to its closure; keep it in step with
-    bookings.services.closures.close_days (a test checks both agree).
-    """
-    label = _("Fermeture (%(reason)s)") % {"reason": closure.get_reason_display()}
-    if closure.note:
-        label = f"{label} : {closure.note}"
-    return label[:500]
 
 
 def _target_filter(*, activity: Activity | None, site: Site | None) -> Q:
@@ -140,35 +127,13 @@ def _cancelled_counts(closures: list[Closure]) -> dict[int, int]:
     """Count the bookings each closure cancelled, for many closures in one query."""
     if not closures:
         return {}
-    notes = {c.pk: booking_note(c) for c in closures}
     groups = (
-        Booking.objects.filter(
-            Q(activity_id__in={c.activity_id for c in closures if c.activity_id})
-            | Q(activity__site_id__in={c.site_id for c in closures if c.site_id}),
-            state=S.CANCELLED,
-            decision_note__in=set(notes.values()),
-            day_id__gte=min(c.starts_on for c in closures),
-            day_id__lte=max(c.ends_on for c in closures),
-        )
-        .values("activity_id", "activity__site_id", "day_id", "decision_note")
+        Booking.objects.filter(closure__in=closures, state=S.CANCELLED)
+        .values("closure_id")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    by_note: dict[str, list[dict]] = defaultdict(list)
-    for group in groups:
-        by_note[group["decision_note"]].append(group)
-    counts: dict[int, int] = {}
-    for closure in closures:
-        counts[closure.pk] = sum(
-            group["n"]
-            for group in by_note[notes[closure.pk]]
-            if closure.starts_on <= group["day_id"] <= closure.ends_on
-            and (
-                group["activity_id"] == closure.activity_id
-                or group["activity__site_id"] == closure.site_id
-            )
-        )
-    return counts
+    return {group["closure_id"]: group["n"] for group in groups}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,14 +208,8 @@ def closure_detail(closure: Closure) -> ClosureDetail:
 
 
 def cancelled_by(closure: Closure) -> QuerySet[Booking]:
-    """Return the bookings a closure cancelled (those still carrying its decision note)."""
-    return Booking.objects.filter(
-        _target_filter(activity=closure.activity, site=closure.site),
-        state=S.CANCELLED,
-        decision_note=booking_note(closure),
-        day_id__gte=closure.starts_on,
-        day_id__lte=closure.ends_on,
-    )
+    """Return the bookings a closure cancelled (still cancelled)."""
+    return closure.cancelled_bookings.filter(state=S.CANCELLED)
 
 
 def closable_sites(sites: QuerySet[Site], activities: QuerySet[Activity]) -> QuerySet[Site]:

@@ -284,6 +284,7 @@ def _move(
 
 TRANSITION_FIELDS = [
     "state",
+    "closure",
     "waitlisted_at",
     "decision_note",
     "decided_at",

@@ -92,6 +92,8 @@ def close_days(
         label = _("Fermeture (%(reason)s)") % {"reason": closure.get_reason_display()}
         if note:
             label = f"{label} : {note}"
+        for booking in rows:
+            booking.closure = closure
         events = [
             _transition(
                 booking,
