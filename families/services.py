@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -434,16 +434,36 @@ def _child_snapshot(child: Child) -> dict[str, Any]:
 # The identifier letter and the guardians' logins
 
 
+LetterLogin = Literal["ready", "to_create", "unavailable"]
+
+
+def _payer_without_login(family: Family) -> Guardian | None:
+    return family.guardians.filter(is_payer=True, user__isnull=True).first()
+
+
+def letter_login(family: Family) -> LetterLogin:
+    """Whether the login the identifier letter relies on exists; reads only, writes nothing.
+
+    « ready »: a login is named after the identifier; « to_create »: none yet, and issuing the
+    letter (issue_letter) will give it to the payer; « unavailable »: none, and no payer
+    without a login to give it to.
+    """
+    if User.objects.filter(username__iexact=family.identifier).exists():
+        return "ready"
+    return "to_create" if _payer_without_login(family) is not None else "unavailable"
+
+
 def issue_letter(*, family: Family, by: User, kind: str) -> Family:
     """Record that the identifier letter was issued; give the identifier a login if none has.
 
     The letter tells the family to type its identifier in « Mot de passe oublié » : that
     login must exist, held by the payer (without password until they choose one).
+    Only for a POST: showing the letter (GET) must not call this.
     """
     with transaction.atomic(durable=True):
         family = Family.objects.select_for_update().get(pk=family.pk)
         if not User.objects.filter(username__iexact=family.identifier).exists():
-            payer = family.guardians.filter(is_payer=True, user__isnull=True).first()
+            payer = _payer_without_login(family)
             if payer is not None:
                 create_guardian_login(guardian=payer, by=by)
         record(

@@ -490,22 +490,66 @@ def test_history_page_runs_the_same_queries_for_one_or_fifty_events(
 # The identifier letter ----------------------------------------------------------------------
 
 
-def test_printable_letter_gives_the_identifier_and_the_portal_address(
+def writes() -> tuple[int, int]:
+    """What a letter could write: audit events and logins."""
+    return AuditEvent.objects.count(), User.objects.count()
+
+
+def test_family_page_offers_the_letter_through_post_forms(
+    agent_client: Client, family: Family
+) -> None:
+    page = text_of(agent_client.get(url("family_detail", family_id=family.pk)))
+
+    for name, label in (
+        ("family_letter", "Éditer le courrier (page imprimable)"),
+        ("family_letter_pdf", "Télécharger le courrier (PDF)"),
+    ):
+        form = re.search(
+            rf'<form method="post" action="{url(name, family_id=family.pk)}"[^>]*>(.*?)</form>',
+            page,
+        )
+        assert form is not None, name
+        assert 'name="csrfmiddlewaretoken"' in form.group(1)
+        assert label in form.group(1)
+    assert f'href="{url("family_letter", family_id=family.pk)}"' not in page
+    assert f'href="{url("family_letter_pdf", family_id=family.pk)}"' not in page
+
+
+def test_posting_the_letter_records_it_and_redirects_to_the_printable_page(
     agent_client: Client, family: Family, agent: User, settings
 ) -> None:
     settings.MARELLE_BASE_URL = "https://famille.example.org"
+    letter_url = url("family_letter", family_id=family.pk)
 
-    response = agent_client.get(url("family_letter", family_id=family.pk))
+    response = agent_client.post(letter_url)
 
-    page = text_of(response)
-    assert response.status_code == 200
+    assert response.status_code == 303
+    assert response["Location"] == letter_url
+    assert (
+        AuditEvent.objects.filter(
+            action="family.letter_issued", family=family, actor=agent, note="page imprimable"
+        ).count()
+        == 1
+    )
+    before = writes()
+    page = text_of(agent_client.get(letter_url))
+    assert writes() == before
+    assert "Courrier édité ; c'est noté dans l'historique de la famille." in page
     assert '<p class="letter__identifier-value">78322-00001</p>' in page
     assert "https://famille.example.org/connexion/" in page
     assert "Mot de passe oublié ?" in page
     assert "demo-marelle-2026" not in page
-    assert AuditEvent.objects.filter(
-        action="family.letter_issued", family=family, actor=agent, note="page imprimable"
-    ).exists()
+    assert "n'existe pas encore" not in page
+
+
+def test_showing_the_letter_writes_nothing(agent_client: Client, family: Family) -> None:
+    before = writes()
+
+    for _reload in range(2):
+        assert agent_client.get(url("family_letter", family_id=family.pk)).status_code == 200
+        assert agent_client.get(url("family_letter_pdf", family_id=family.pk)).status_code == 200
+
+    assert writes() == before
 
 
 def test_letter_without_configured_address_uses_the_request_host(
@@ -519,8 +563,21 @@ def test_letter_without_configured_address_uses_the_request_host(
 def test_letter_pdf_is_a_real_pdf_with_the_identifier(
     agent_client: Client, family: Family, agent: User
 ) -> None:
-    response = agent_client.get(url("family_letter_pdf", family_id=family.pk))
+    pdf_url = url("family_letter_pdf", family_id=family.pk)
 
+    posted = agent_client.post(pdf_url)
+
+    assert posted.status_code == 303
+    assert posted["Location"] == pdf_url
+    assert (
+        AuditEvent.objects.filter(
+            action="family.letter_issued", family=family, actor=agent, note="PDF"
+        ).count()
+        == 1
+    )
+    before = writes()
+    response = agent_client.get(pdf_url)
+    assert writes() == before
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert 'filename="courrier-identifiant-78322-00001.pdf"' in response["Content-Disposition"]
@@ -529,25 +586,78 @@ def test_letter_pdf_is_a_real_pdf_with_the_identifier(
     text = pdf_text(response.content)
     assert "78322-00001" in text
     assert "Mot de passe oublié" in text
-    assert AuditEvent.objects.filter(action="family.letter_issued", note="PDF").exists()
 
 
-def test_letter_creates_the_login_its_instructions_need(agent_client: Client, agent: User) -> None:
+def test_letter_of_a_family_without_login_offers_to_issue_it_and_creates_the_login_once(
+    agent_client: Client, agent: User
+) -> None:
     agent_client.post(url("family_create"), FAMILY_POST)
     created = Family.objects.get()
+    letter_url = url("family_letter", family_id=created.pk)
+    pdf_url = url("family_letter_pdf", family_id=created.pk)
+    before = writes()
 
-    agent_client.get(url("family_letter_pdf", family_id=created.pk))
+    page = text_of(agent_client.get(letter_url))
+    pdf = agent_client.get(pdf_url)
+
+    assert writes() == before
+    assert created.guardians.get().user is None
+    assert f"Le compte de connexion « {created.identifier} » n'existe pas encore" in page
+    notice = re.search(r'<div class="message message--warning section">(.*?)</div>', page)
+    assert notice is not None
+    assert f'<form method="post" action="{letter_url}">' in notice.group(1)
+    assert 'name="csrfmiddlewaretoken"' in notice.group(1)
+    assert "Éditer le courrier (page imprimable)" in notice.group(1)
+    assert pdf.status_code == 200 and created.identifier in pdf_text(pdf.content)
+
+    assert agent_client.post(pdf_url).status_code == 303
+    agent_client.post(letter_url)
 
     payer = created.guardians.get()
     assert payer.user is not None and payer.user.username == created.identifier
+    assert User.objects.count() == before[1] + 1
+    assert AuditEvent.objects.filter(action="account.created", family=created).count() == 1
+    issued = AuditEvent.objects.filter(action="family.letter_issued", family=created)
+    assert sorted(issued.values_list("note", flat=True)) == ["PDF", "page imprimable"]
+    assert "n'existe pas encore" not in text_of(agent_client.get(letter_url))
+
+
+def test_letter_says_when_no_payer_can_receive_the_login(
+    agent_client: Client, family: Family, parent: User
+) -> None:
+    parent.username = "dupont-jean"
+    parent.save(update_fields=["username"])
+    before = writes()
+
+    page = text_of(agent_client.get(url("family_letter", family_id=family.pk)))
+
+    assert writes() == before
+    assert "Aucun compte de connexion ne porte l'identifiant « 78322-00001 »" in page
+    assert "n'existe pas encore" not in page
+
+
+def test_letter_post_needs_the_csrf_token(agent: User, family: Family) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(agent)
+    before = writes()
+
+    assert client.post(url("family_letter", family_id=family.pk)).status_code == 403
+    assert client.post(url("family_letter_pdf", family_id=family.pk)).status_code == 403
+    assert writes() == before
 
 
 def test_finance_cannot_issue_the_letter(finance: User, family: Family) -> None:
     client = client_for(finance)
 
-    assert client.get(url("family_letter", family_id=family.pk)).status_code == 403
-    assert client.get(url("family_letter_pdf", family_id=family.pk)).status_code == 403
+    for name in ("family_letter", "family_letter_pdf"):
+        assert client.get(url(name, family_id=family.pk)).status_code == 403
+        assert client.post(url(name, family_id=family.pk)).status_code == 403
     assert not AuditEvent.objects.filter(action="family.letter_issued").exists()
+
+
+def test_letter_refuses_other_methods(agent_client: Client, family: Family) -> None:
+    assert agent_client.put(url("family_letter", family_id=family.pk)).status_code == 405
+    assert agent_client.delete(url("family_letter_pdf", family_id=family.pk)).status_code == 405
 
 
 # The activation e-mail ----------------------------------------------------------------------

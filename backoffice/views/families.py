@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -40,6 +40,7 @@ from families.services import (
     add_guardian,
     create_family,
     issue_letter,
+    letter_login,
     send_activation,
     update_child,
     update_family,
@@ -47,6 +48,7 @@ from families.services import (
 )
 
 INVALID = 400
+SEE_OTHER = 303
 
 
 def _family_or_404(family_id: int) -> Family:
@@ -319,13 +321,26 @@ def _letter_base_url(request: HttpRequest) -> str:
     return settings.MARELLE_BASE_URL or request.build_absolute_uri("/")
 
 
+def _issued(request: HttpRequest, family: Family, kind: str) -> HttpResponse:
+    """POST: issue the letter (audited, login created if needed), then GET the same URL.
+
+    A GET never writes: prefetchers, link scanners and reloads must not issue a letter.
+    """
+    issue_letter(family=family, by=agent(request), kind=kind)
+    response = HttpResponseRedirect(request.path)
+    response.status_code = SEE_OTHER
+    return response
+
+
 @staff_view(Capability.FAMILIES_EDIT)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def family_letter(request: HttpRequest, family_id: int) -> HttpResponse:
-    """Show the identifier letter, laid out for printing on A4."""
-    family = issue_letter(
-        family=_family_or_404(family_id), by=agent(request), kind=_("page imprimable")
-    )
+    """Show the identifier letter, laid out for printing on A4; a POST issues it first."""
+    family = _family_or_404(family_id)
+    if request.method == "POST":
+        response = _issued(request, family, _("page imprimable"))
+        messages.success(request, _("Courrier édité ; c'est noté dans l'historique de la famille."))
+        return response
     letter = build_letter(family, base_url=_letter_base_url(request), today=timezone.localdate())
     return render(
         request,
@@ -333,6 +348,7 @@ def family_letter(request: HttpRequest, family_id: int) -> HttpResponse:
         {
             "family": family,
             "letter": letter,
+            "login": letter_login(family),
             "steps": [_unbroken(step, family.identifier) for step in letter.steps],
             "contact_lines": [contact_line(c) for c in letter.contacts],
         },
@@ -340,10 +356,12 @@ def family_letter(request: HttpRequest, family_id: int) -> HttpResponse:
 
 
 @staff_view(Capability.FAMILIES_EDIT)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def family_letter_pdf(request: HttpRequest, family_id: int) -> HttpResponse:
-    """Download the identifier letter as an A4 PDF."""
-    family = issue_letter(family=_family_or_404(family_id), by=agent(request), kind="PDF")
+    """Download the identifier letter as an A4 PDF; a POST issues it first."""
+    family = _family_or_404(family_id)
+    if request.method == "POST":
+        return _issued(request, family, "PDF")
     letter = build_letter(family, base_url=_letter_base_url(request), today=timezone.localdate())
     response = HttpResponse(letter_pdf(letter), content_type="application/pdf")
     response["Content-Disposition"] = (

@@ -23,6 +23,7 @@ from families.services import (
     add_guardian,
     create_family,
     issue_letter,
+    letter_login,
     next_identifier,
     send_activation,
     update_child,
@@ -447,6 +448,23 @@ def test_letter_gives_the_payer_the_identifier_login_once(agent: User) -> None:
     assert User.objects.filter(role=User.Role.FAMILY).count() == 1
     notes = AuditEvent.objects.filter(action="family.letter_issued", family=family)
     assert sorted(notes.values_list("note", flat=True)) == ["PDF", "page imprimable"]
+
+
+def test_letter_login_tells_what_issuing_would_do_and_writes_nothing(
+    agent: User, family: Family, parent: User
+) -> None:
+    martin = create_family(family=MARTIN, guardian=SOPHIE, by=agent)
+    before = (AuditEvent.objects.count(), User.objects.count())
+
+    assert letter_login(family) == "ready"
+    assert letter_login(martin) == "to_create"
+    parent.username = "dupont-jean"
+    parent.save(update_fields=["username"])
+    assert letter_login(family) == "unavailable"
+    assert (AuditEvent.objects.count(), User.objects.count()) == before
+
+    issue_letter(family=martin, by=agent, kind="PDF")
+    assert letter_login(martin) == "ready"
 
 
 def test_letter_keeps_an_existing_identifier_login(

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from backoffice.tests.browser.support import axe_violations, log_in_agent
 from conftest import paris
-from core.models import ServiceContact
+from core.models import AuditEvent, ServiceContact
 from families.models import AuthorisedPerson, Family
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -123,9 +124,22 @@ def test_agent_finds_creates_and_prints(page: Page, live_server, counter) -> Non
     assert nina.school is not None and nina.diet == "vegetarian"
     check(page, "detail-new")
 
-    # The identifier letter, printable, and its history entry.
-    page.get_by_role("link", name="Courrier d'identifiant").click()
+    # Opening the letter's address (a GET) writes nothing and says the login is missing.
+    page.goto(live_server.url + reverse("backoffice:family_letter", args=[created.pk]))
+    expect(
+        page.get_by_text("Le compte de connexion « 78322-00003 » n'existe pas encore")
+    ).to_be_visible()
+    assert not AuditEvent.objects.filter(action="family.letter_issued").exists()
+    assert created.guardians.get().user is None
+    check(page, "letter-not-issued")
+    page.get_by_role("link", name="Retour à la famille").click()
+
+    # The identifier letter, issued through its button (a POST), printable, and its history.
+    page.get_by_role("button", name="Éditer le courrier (page imprimable)").click()
+    expect(page.get_by_text("Courrier édité ; c'est noté dans l'historique")).to_be_visible()
     expect(page.locator(".letter__identifier-value")).to_have_text("78322-00003")
+    expect(page.get_by_text("n'existe pas encore")).to_have_count(0)
+    assert created.guardians.get().user is not None
     expect(page.get_by_role("button", name="Imprimer")).to_be_visible()
     check(page, "letter")
     page.emulate_media(media="print")
