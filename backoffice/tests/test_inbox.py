@@ -334,6 +334,115 @@ def test_full_day_gives_the_services_message(agent_client, pending) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Bulk decisions: one message per request up to ten, one summary above
+
+
+def canteen_requests(family, school, school_year, staff_canteen, count: int) -> list[Booking]:
+    """Alice asks for `count` canteen days from 30 March on."""
+    alice = kid(family, "Alice", school)
+    enrol(alice, staff_canteen, school_year)
+    _fill(alice, staff_canteen, school_year, count)
+    found = list(Booking.objects.filter(child=alice).order_by("day"))
+    assert len(found) == count
+    return found
+
+
+@pytest.mark.parametrize(
+    ("decision", "outcome"),
+    [("approve", "réservation acceptée"), ("refuse", "réservation refusée")],
+)
+def test_ten_decisions_are_reported_one_by_one(
+    agent_client, family, school, school_year, staff_canteen, decision, outcome
+) -> None:
+    chosen = canteen_requests(family, school, school_year, staff_canteen, 10)
+    response = agent_client.post(
+        DECIDE, {"bookings": [b.pk for b in chosen], "decision": decision, "reason": "Non"}
+    )
+    assert response.status_code == 302
+    reported = messages_of(response)
+    assert len(reported) == 10
+    assert reported[0] == f"Alice DUPONT, Restauration scolaire, lundi 30 mars 2026 : {outcome}"
+    assert all(m.startswith("Alice DUPONT, Restauration scolaire, ") for m in reported)
+    assert all(m.endswith(f" : {outcome}") for m in reported)
+
+
+def test_bulk_approval_above_ten_is_summed_up_with_each_failure(
+    agent_client, agent, pending, family, school, school_year, staff_canteen
+) -> None:
+    chosen = canteen_requests(family, school, school_year, staff_canteen, 11)
+    agent_client.post(DECIDE, {"approve_one": chosen[3].pk}, follow=True)  # processed before
+    tom_waiting = pending["alsh"][2]  # the ALSH day is full
+    response = agent_client.post(
+        DECIDE, {"bookings": [b.pk for b in [*chosen, tom_waiting]], "decision": "approve"}
+    )
+    assert response.status_code == 302
+    summary, *failures = get_messages(response.wsgi_request)
+    assert str(summary) == "10 demandes acceptées, 2 non traitées (détail ci-dessous)."
+    assert summary.tags == "success"
+    assert [m.tags for m in failures] == ["error", "error"]
+    already, full = (str(m) for m in failures)
+    assert already.startswith("Alice DUPONT : Cette demande (Alice, Restauration scolaire, ")
+    assert "a déjà été traitée : son état est « Réservé »" in already
+    assert full.startswith("Tom MARTIN : Plus de place le mercredi 8 avril 2026")
+    assert {b.state for b in Booking.objects.filter(child__first_name="Alice")} == {S.RESERVED}
+    assert AuditEvent.objects.filter(action="booking.approved", actor=agent).count() == 11
+    tom_waiting.refresh_from_db()
+    assert tom_waiting.state == S.WAITING_LIST
+    assert_counters_match_bookings()
+
+
+def test_bulk_refusal_above_ten_is_summed_up_with_what_each_meant(
+    agent_client, pending, family, school, school_year, staff_canteen, absence_reasons
+) -> None:
+    chosen = canteen_requests(family, school, school_year, staff_canteen, 11)
+    lea_alsh, _hugo, tom_alsh = pending["alsh"]
+    declare_absence(bookings=[lea_alsh], reason=absence_reasons["strike"], by=None, now=LATE)
+    response = agent_client.post(
+        DECIDE,
+        {
+            "bookings": [b.pk for b in [*chosen, lea_alsh]],
+            "decision": "refuse",
+            "reason": "Sortie scolaire",
+        },
+    )
+    assert response.status_code == 302
+    assert messages_of(response) == [
+        "12 demandes refusées. Soit : réservation refusée (11) ; absence refusée, le jour "
+        "sera facturé (1).",
+        "Tom MARTIN, ALSH Mercredi après-midi, mercredi 8 avril 2026 : place libérée, "
+        "attribuée depuis la liste d'attente.",
+    ]
+    assert {b.state for b in Booking.objects.filter(child__first_name="Alice")} == {S.REFUSED}
+    lea_alsh.refresh_from_db()
+    tom_alsh.refresh_from_db()
+    assert (lea_alsh.state, tom_alsh.state) == (S.ABSENT_BILLED, S.RESERVED)
+    assert_counters_match_bookings()
+
+
+def test_many_places_freed_are_summed_up(
+    agent_client, long_queue, pending, absence_reasons, monkeypatch
+) -> None:
+    monkeypatch.setattr("backoffice.views.inbox.DETAILED_UP_TO", 1)
+    lea_alsh, hugo_alsh, _tom = pending["alsh"]
+    declare_absence(
+        bookings=[lea_alsh, hugo_alsh], reason=absence_reasons["strike"], by=None, now=LATE
+    )
+    response = agent_client.post(
+        DECIDE, {"bookings": [lea_alsh.pk, hugo_alsh.pk], "decision": "approve"}
+    )
+    assert messages_of(response) == [
+        "2 demandes acceptées. Soit : absence excusée, non facturée (2).",
+        "2 places libérées, attribuées depuis la liste d'attente : Tom MARTIN (mercredi 8 avril "
+        "2026), Jules DUPONT (mercredi 8 avril 2026).",
+    ]
+    assert [Booking.objects.get(pk=b.pk).state for b in long_queue] == [
+        S.RESERVED,
+        S.RESERVED,
+        S.WAITING_LIST,
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
 # One refusal with its page
 
 
@@ -533,11 +642,11 @@ def test_proof_is_served_to_the_agents_of_the_activity(
     assert client_for(early_childhood_agent).get(url).status_code == 404
 
 
-def test_request_without_proof(agent_client, pending) -> None:
+def test_request_without_proof_has_no_proof_url(agent_client, pending) -> None:
     url = reverse("backoffice:inbox_proof", args=[pending["lea_canteen"].pk])
     response = agent_client.get(url)
-    assert response.status_code == 302 and response["Location"] == INBOX
-    assert "aucun justificatif n'est joint à cette demande" in messages_of(response)[0]
+    assert response.status_code == 404
+    assert messages_of(response) == []
 
 
 # ---------------------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ def world(
 ) -> dict[str, Any]:
     """Sample objects: a school scope (canteen) and a crèche scope."""
     objects: dict[str, Any] = {}
+    settings.MEDIA_ROOT = tmp_path  # the QF attestation and absence proofs are stored files
     for name, kid, activity in (("school", child, canteen), ("creche", toddler, creche)):
         enrolment = enrol(kid, activity, school_year)
         booking = Booking.objects.create(
@@ -64,6 +65,7 @@ def world(
             day_id=DAY,
             state=BookingState.REQUESTED,
             source=BookingSource.FAMILY,
+            absence_proof=ContentFile(b"%PDF-1.4 sample", name="certificat.pdf"),
         )
         closure = Closure.objects.create(
             activity=activity, starts_on=DAY, ends_on=DAY, reason=Closure.Reason.OTHER
@@ -75,7 +77,6 @@ def world(
             "closure_id": closure.pk,
             "enrolment_id": enrolment.pk,
         }
-    settings.MEDIA_ROOT = tmp_path  # the QF attestation below is a real stored file
     quotient = FamilyQuotient.objects.create(
         family=family,
         value=650,

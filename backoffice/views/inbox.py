@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from typing import cast
@@ -54,6 +55,8 @@ OUTCOMES: dict[tuple[S, S], Promise] = {
     (S.WAITING_LIST, S.REFUSED): gettext_lazy("demande refusée, retirée de la liste d'attente"),
     (S.ABSENCE_REQUESTED, S.ABSENT_BILLED): gettext_lazy("absence refusée, le jour sera facturé"),
 }
+# Above this many bookings, a bulk decision is reported by one summary message.
+DETAILED_UP_TO = 10
 
 
 # ---------------------------------------------------------------------------------------------
@@ -87,8 +90,14 @@ def _back_to(request: HttpRequest) -> str:
 def _decide(
     request: HttpRequest, user: User, bookings: Sequence[Booking], *, approve: bool, reason: str
 ) -> None:
-    """Apply one decision to each booking in turn and report each outcome."""
+    """Apply one decision to each booking in turn and report the outcomes.
+
+    Up to DETAILED_UP_TO bookings, one message each; above, one summary message, followed by
+    the individual messages of the bookings that could not be decided (nothing is hidden).
+    """
     waiting_before = waiting_on({(b.activity_id, b.day_id) for b in bookings})
+    reports: list[tuple[int, str]] = []  # (message level, text), one per booking, in order
+    outcomes: list[str] = []
     for booking in bookings:
         before = S(booking.state)
         try:
@@ -97,20 +106,64 @@ def _decide(
             else:
                 decided = refuse_request(booking=booking, by=user, reason=reason)
         except BookingError as exc:
-            messages.error(
-                request, _("%(child)s : %(error)s") % {"child": booking.child, "error": exc.message}
-            )
+            error = _("%(child)s : %(error)s") % {"child": booking.child, "error": exc.message}
+            reports.append((messages.ERROR, error))
             continue
-        outcome = OUTCOMES.get((before, S(decided.state)), S(decided.state).label)
+        outcome = str(OUTCOMES.get((before, S(decided.state)), S(decided.state).label))
+        outcomes.append(outcome)
         values = {"booking": _label(booking), "outcome": outcome}
-        messages.success(request, _("%(booking)s : %(outcome)s") % values)
+        reports.append((messages.SUCCESS, _("%(booking)s : %(outcome)s") % values))
+    if len(bookings) > DETAILED_UP_TO:
+        failures = [report for report in reports if report[0] == messages.ERROR]
+        level = messages.SUCCESS if outcomes else messages.WARNING
+        reports = [(level, _summary(outcomes, len(failures), approve=approve)), *failures]
+    for level, text in reports:
+        messages.add_message(request, level, text)
     # A refused or excused day frees a place: the service gave it to the waiting list.
-    for promoted in promoted_among(waiting_before - {b.pk for b in bookings}):
+    promoted = promoted_among(waiting_before - {b.pk for b in bookings})
+    if len(promoted) <= DETAILED_UP_TO:
+        for booking in promoted:
+            messages.info(
+                request,
+                _("%(booking)s : place libérée, attribuée depuis la liste d'attente.")
+                % {"booking": _label(booking)},
+            )
+    else:
         messages.info(
             request,
-            _("%(booking)s : place libérée, attribuée depuis la liste d'attente.")
-            % {"booking": _label(promoted)},
+            _("%(count)s places libérées, attribuées depuis la liste d'attente : %(names)s.")
+            % {
+                "count": len(promoted),
+                "names": ", ".join(f"{b.child} ({rules.format_day(b.day_id)})" for b in promoted),
+            },
         )
+
+
+def _summary(outcomes: Sequence[str], failures: int, *, approve: bool) -> str:
+    """Return « 87 demandes acceptées, 3 non traitées (détail ci-dessous). » and what each meant."""
+    count = len(outcomes)
+    if approve:
+        text = ngettext("%(count)s demande acceptée", "%(count)s demandes acceptées", count) % {
+            "count": count
+        }
+    else:
+        text = ngettext("%(count)s demande refusée", "%(count)s demandes refusées", count) % {
+            "count": count
+        }
+    if failures:
+        text += ngettext(
+            ", %(count)s non traitée (détail ci-dessous)",
+            ", %(count)s non traitées (détail ci-dessous)",
+            failures,
+        ) % {"count": failures}
+    text += "."
+    kinds = Counter(outcomes)
+    plain = str(OUTCOMES[(S.REQUESTED, S.RESERVED if approve else S.REFUSED)])
+    if set(kinds) - {plain}:
+        # Waiting lists or absences among them: say what each decision meant.
+        details = " ; ".join(f"{outcome} ({n})" for outcome, n in kinds.items())
+        text += " " + _("Soit : %(details)s.") % {"details": details}
+    return text
 
 
 def _render_inbox(
@@ -236,12 +289,7 @@ def proof(request: HttpRequest, booking_id: int) -> HttpResponse:
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     if not booking.absence_proof:
-        messages.warning(
-            request,
-            _("%(booking)s : aucun justificatif n'est joint à cette demande.")
-            % {"booking": _label(booking)},
-        )
-        return redirect("backoffice:inbox")
+        raise Http404  # a proof URL serves the file or does not exist
     name = booking.absence_proof.name
     try:
         handle = default_storage.open(name)
