@@ -48,7 +48,8 @@ def create_guardian_login(*, guardian: Guardian, by: User | None) -> User:
     """
     with transaction.atomic():
         guardian = (
-            Guardian.objects.select_for_update()
+            # of=("self",): PostgreSQL cannot lock the nullable side of the join to the user.
+            Guardian.objects.select_for_update(of=("self",))
             .select_related("family", "user")
             .get(pk=guardian.pk)
         )

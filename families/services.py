@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from core.audit import record
 from families.models import AuthorisedPerson, Child, Diet, Family, Guardian
 from families.queries import fold
 
+IDENTIFIER_LOCK = 78_322_001  # advisory lock key of the identifier sequence
 IDENTIFIER_ATTEMPTS = 5
 FAMILY_FIELDS = ("identifier", "name", "address_line", "postal_code", "city", "residence_insee")
 GUARDIAN_FIELDS = ("first_name", "last_name", "email", "mobile_phone", "home_phone", "is_payer")
@@ -131,8 +132,12 @@ def create_family(*, family: FamilyData, guardian: GuardianData, by: User) -> Fa
 
 
 def _insert_with_identifier(values: dict[str, Any]) -> Family:
-    # Two agents may take the same number at once: the unique index refuses the second, who
-    # reads the numbers again (PostgreSQL shows it the first one's row once committed).
+    # Agents creating families at once take numbers one after the other: on PostgreSQL a
+    # transaction-scoped advisory lock queues them (SQLite's IMMEDIATE transactions already
+    # do). The unique index stays the last guard: a clash is retried with the next number.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IDENTIFIER_LOCK])
     for _attempt in range(IDENTIFIER_ATTEMPTS):
         family = Family(identifier=next_identifier(), **values)
         try:
