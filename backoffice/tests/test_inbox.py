@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -32,6 +33,14 @@ LATE = paris(2026, 4, 5, 9, 0)  # after the ALSH cancellation deadline of 8 Apri
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 INBOX = reverse("backoffice:inbox")
 DECIDE = reverse("backoffice:inbox_decide")
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    """The agents work on 1 April 2026, before the fixtures' days (the inbox hides the
+    waiting lists of days gone by)."""
+    with time_machine.travel(paris(2026, 4, 1, 8, 0), tick=True):
+        yield
 
 
 # ---------------------------------------------------------------------------------------------
@@ -726,3 +735,27 @@ def test_a_request_asked_again_is_dated_by_the_new_request(
         ask(child, staff_canteen, THURSDAY)
     [row] = agent_client.get(INBOX).context["page"].rows
     assert row.asked_at == paris(2026, 3, 20, 9, 0)
+
+
+def test_waiting_list_places_of_days_gone_by_are_not_listed(
+    agent, wednesday_alsh, child, school_year
+):
+    """A waiting-list place of a past day can no longer be given: the inbox leaves it out."""
+    from bookings.models import BookingSource
+
+    enrolment = enrol(child, wednesday_alsh, school_year)
+    booking = Booking.objects.create(
+        child=child,
+        activity=wednesday_alsh,
+        enrolment=enrolment,
+        day_id=date(2026, 4, 8),
+        state=BookingState.WAITING_LIST,
+        source=BookingSource.FAMILY,
+        waitlisted_at=paris(2026, 4, 1, 9),
+    )
+    with time_machine.travel(paris(2026, 4, 9, 9), tick=False):
+        later = client_for(agent).get(INBOX)  # sessions expire: log in on the day
+    with time_machine.travel(paris(2026, 4, 7, 9), tick=False):
+        before = client_for(agent).get(INBOX)
+    assert booking.pk not in {row.booking_id for row in later.context["page"].rows}
+    assert booking.pk in {row.booking_id for row in before.context["page"].rows}

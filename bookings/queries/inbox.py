@@ -15,6 +15,7 @@ from datetime import date, datetime
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings import rules
@@ -182,6 +183,11 @@ def pending_requests(
     filters = filters or InboxFilters()
     bookings = Booking.objects.filter(
         activity_id__in=activities.order_by().values("pk"), state__in=PENDING
+    ).exclude(
+        # A waiting-list place of a day gone by can no longer be given: not work to do.
+        # (Requests of past days stay: a pending absence decides what is billed.)
+        state=S.WAITING_LIST,
+        day_id__lt=timezone.localdate(),
     )
     if filters.kind:
         bookings = bookings.filter(state=filters.kind)
