@@ -315,7 +315,13 @@ def _promote_where_waiting(
 
 
 def _promote(slot: Slot, activity: Activity, *, by: User | None, now: datetime) -> list[Booking]:
-    """Give freed places to the waiting list, oldest first (slot already locked)."""
+    """Give freed places to the waiting list, oldest first (slot already locked).
+
+    A day gone by is never filled: a child promoted after the fact would be billed for a
+    day nobody told the family about (deciding an old absence must not do that).
+    """
+    if slot.day_id < timezone.localdate(now):
+        return []
     if activity.capacity is None:
         free = None
     else:

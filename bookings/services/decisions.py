@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from bookings import rules
 from bookings.exceptions import BookingError
 from bookings.models import (
     Booking,
@@ -28,9 +29,12 @@ def promote_waiting_list(
     *, activity: Activity, day: date, by: User | None, now: datetime | None = None
 ) -> list[Booking]:
     """Fill the free places of a day from its waiting list, oldest first."""
+    now = now or timezone.now()
+    if day < timezone.localdate(now):
+        raise BookingError(_past_waiting_list(activity, day))
     with transaction.atomic(durable=True):
         slot = _lock_slots([(activity, day)])[(activity.pk, day)]
-        promoted = _promote(slot, activity, by=by, now=now or timezone.now())
+        promoted = _promote(slot, activity, by=by, now=now)
         slot.save(update_fields=["capacity", "taken"])
         return promoted
 
@@ -79,6 +83,8 @@ def _decide(
         target = targets.get(S(booking.state))
         if target is None:
             raise BookingError(_already_processed(booking))
+        if booking.state == S.WAITING_LIST and booking.day_id < timezone.localdate(now):
+            raise BookingError(_past_waiting_list(booking.activity, booking.day_id))
         _move(booking, target, slot, by=by, action=action, now=now, note=note)
         _promote(slot, booking.activity, by=by, now=now)
         slot.save(update_fields=["capacity", "taken"])
@@ -107,6 +113,13 @@ def cancel_request(*, booking: Booking, by: User | None, now: datetime | None = 
         _move(booking, target, slot, by=by, action="booking.request_cancelled", now=now)
         slot.save(update_fields=["capacity", "taken"])
         return booking
+
+
+def _past_waiting_list(activity: Activity, day: date) -> str:
+    return _(
+        "Le %(day)s est passé : la liste d'attente de %(activity)s ne peut plus donner de "
+        "place (la famille serait facturée d'un jour qu'on ne lui a pas annoncé)."
+    ) % {"day": rules.format_day(day), "activity": activity.name}
 
 
 def _already_processed(booking: Booking) -> str:
