@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from backoffice.parsing import within_years
+
 
 class IsoDateConverter:
     """Match `yyyy-mm-dd` and give a `date`; an impossible date is a 404."""
@@ -11,7 +13,10 @@ class IsoDateConverter:
     regex = r"\d{4}-\d{2}-\d{2}"
 
     def to_python(self, value: str) -> date:
-        return date.fromisoformat(value)  # ValueError → no match → 404
+        day = within_years(date.fromisoformat(value))  # ValueError → no match → 404
+        if day is None:
+            raise ValueError(value)  # before 2000 or after 2100: no neighbours to link to
+        return day
 
     def to_url(self, value: date) -> str:
         return value.isoformat()

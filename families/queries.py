@@ -94,7 +94,7 @@ def _term_filter(word: str) -> Q:
     )
     return (
         Q(f_name__contains=term)
-        | Q(identifier__contains=term)
+        | Q(identifier__icontains=term)
         | Q(Exists(children))
         | Q(Exists(guardians))
     )
@@ -447,6 +447,7 @@ def _changes(event: AuditEvent) -> list[Change]:
 # Fields the services record under another name than the model's.
 AUDIT_FIELD_LABELS: dict[str, Promise] = {
     "pai_notes_filled": gettext_lazy("consignes PAI renseignées"),
+    "pai_notes_version": gettext_lazy("consignes PAI (version, le texte n'est pas conservé)"),
     "authorised_persons": gettext_lazy("personnes autorisées à récupérer l'enfant"),
 }
 

@@ -6,6 +6,7 @@ agent; bad input raises FamilyError with a French message and changes nothing.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -415,7 +416,8 @@ def _save_persons(child: Child, persons: Sequence[PersonData]) -> None:
 
 
 def _child_snapshot(child: Child) -> dict[str, Any]:
-    # The PAI's wording is health data: the journal says whether it is filled, not what it says.
+    # The PAI's wording is health data: the journal says whether it is filled and, by a short
+    # fingerprint, that it changed, never what it says.
     return {
         "first_name": child.first_name,
         "last_name": child.last_name,
@@ -425,10 +427,15 @@ def _child_snapshot(child: Child) -> dict[str, Any]:
         "diet": child.diet,
         "has_pai": child.has_pai,
         "pai_notes_filled": bool(child.pai_notes),
+        "pai_notes_version": hashlib.sha256(child.pai_notes.encode()).hexdigest()[:8]
+        if child.pai_notes
+        else "",
         "packed_meal": child.packed_meal,
         "authorised_persons": [
             " ".join(
-                part for part in (p.name, f"({p.relationship})" if p.relationship else "") if part
+                part
+                for part in (p.name, f"({p.relationship})" if p.relationship else "", p.phone)
+                if part
             )
             for p in child.authorised_persons.order_by("pk")
         ],

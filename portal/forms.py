@@ -43,6 +43,7 @@ class CellActionForm(forms.Form):
     proof = forms.FileField(
         label=_("Justificatif (facultatif) : PDF, JPEG ou PNG, 5 Mo au plus"),
         required=False,
+        widget=forms.FileInput,  # no « clear » box: a crafted proof-clear must not reach us
     )
 
     def __init__(self, *args: object, cell_keys: list[str], **kwargs: object) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.parsing import within_years
 from bookings.models import Presence
 from bookings.queries.attendance import WalkInCandidate
 
@@ -33,11 +35,17 @@ class DayForm(forms.Form):
         },
     )
 
+    def clean_jour(self) -> date | None:
+        day = self.cleaned_data.get("jour")
+        if day is not None and within_years(day) is None:
+            raise forms.ValidationError(_("Choisissez un jour entre 2000 et 2100."))
+        return day
+
 
 class MarkForm(forms.Form):
     """One tap: set a booked child present or absent (a value, never a toggle)."""
 
-    booking = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    booking = forms.IntegerField(min_value=1, max_value=2**62, widget=forms.HiddenInput)
     presence = forms.ChoiceField(
         choices=[
             (Presence.PRESENT, Presence.PRESENT.label),

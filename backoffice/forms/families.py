@@ -201,7 +201,9 @@ class ChildForm(forms.ModelForm):
 class AuthorisedPersonForm(forms.Form):
     """Someone allowed to pick the child up (one line of the formset)."""
 
-    person_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    person_id = forms.IntegerField(
+        required=False, min_value=1, max_value=2**62, widget=forms.HiddenInput
+    )
     name = forms.CharField(label=_("Nom et prénom"), max_length=150, required=False)
     relationship = forms.CharField(label=_("Lien avec l'enfant"), max_length=60, required=False)
     phone = forms.CharField(label=_("Téléphone"), max_length=20, required=False)

@@ -200,6 +200,7 @@ class QuotientForm(forms.Form):
     proof = forms.FileField(
         label=gettext_lazy("Justificatif (attestation) : PDF, JPEG ou PNG, 5 Mo au plus"),
         required=False,
+        widget=forms.FileInput,  # no « clear » box: a crafted proof-clear must not reach us
     )
 
     def clean(self) -> dict[str, Any]:
@@ -259,6 +260,7 @@ class OnBehalfForm(forms.Form):
     proof = forms.FileField(
         label=gettext_lazy("Justificatif d'absence (facultatif) : PDF, JPEG ou PNG, 5 Mo au plus"),
         required=False,
+        widget=forms.FileInput,  # no « clear » box: a crafted proof-clear must not reach us
     )
     override_deadline = forms.BooleanField(
         label=gettext_lazy("Passer outre le délai"),

@@ -223,6 +223,24 @@ def test_a_site_shared_with_another_service_cannot_be_closed(
     nothing_changed()
 
 
+def test_a_shared_site_closed_by_the_administrator_stays_out_of_the_agents_view(
+    booked, leisure_centre, agent_client, creche, administrator
+):
+    """Its detail lists the crèche's families: a school agent must not see it."""
+    creche.site = leisure_centre
+    creche.save()
+    result = close_days(
+        site=leisure_centre,
+        starts_on=WEDNESDAY,
+        ends_on=WEDNESDAY,
+        reason=Closure.Reason.STRIKE,
+        by=administrator,
+    )
+    detail = reverse("backoffice:closure_detail", kwargs={"closure_id": result.closure.pk})
+    assert agent_client.get(detail).status_code == 404
+    assert detail not in text(agent_client.get(reverse("backoffice:closures")))
+
+
 # ---------------------------------------------------------------------------------------------
 # List and detail
 

@@ -21,12 +21,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from backoffice.forms.closures import ClosureForm, closable_sites_for
+from backoffice.parsing import parse_id
 from backoffice.permissions import (
     Capability,
     activities_for,
     activity_or_404,
     agent,
-    sites_for,
     staff_view,
 )
 from bookings.exceptions import BookingError
@@ -45,7 +45,8 @@ from notifications.services import queue_closure_notifications, resend_notificat
 
 
 def _closures(user: User) -> QuerySet[Closure]:
-    return closures_for(activities_for(user), sites_for(user))
+    # A site closure shows its families: only for sites whose activities are all the agent's.
+    return closures_for(activities_for(user), closable_sites_for(user))
 
 
 def _closure_or_404(user: User, closure_id: int) -> Closure:
@@ -56,11 +57,16 @@ def _check_targets_in_scope(request: HttpRequest) -> None:
     """Answer 404 for an activity or a site posted from outside the agent's scope."""
     user = agent(request)
     activity_id = request.POST.get("activity", "").strip()
-    if activity_id.isdigit():
-        activity_or_404(user, int(activity_id))
+    if activity_id:
+        activity_pk = parse_id(activity_id)
+        if activity_pk is None:
+            raise Http404
+        activity_or_404(user, activity_pk)
     site_id = request.POST.get("site", "").strip()
-    if site_id.isdigit() and not closable_sites_for(user).filter(pk=int(site_id)).exists():
-        raise Http404
+    if site_id:
+        site_pk = parse_id(site_id)
+        if site_pk is None or not closable_sites_for(user).filter(pk=site_pk).exists():
+            raise Http404
 
 
 @staff_view(Capability.CLOSURES)
@@ -154,11 +160,12 @@ def resend(request: HttpRequest, closure_id: int) -> HttpResponse:
     )
     notification_id = request.POST.get("notification", "").strip()
     if notification_id:
-        if not notification_id.isdigit():
+        notification_pk = parse_id(notification_id)
+        if notification_pk is None:
             raise Http404
         one = get_object_or_404(
             Notification.objects.filter(object_type=CLOSURE_TYPE, object_id=str(closure.pk)),
-            pk=int(notification_id),
+            pk=notification_pk,
         )
         if one.status != Notification.Status.FAILED:
             messages.info(

@@ -29,6 +29,7 @@ from backoffice.forms.family_bookings import (
     OnBehalfForm,
     QuotientForm,
 )
+from backoffice.parsing import parse_id, within_years
 from backoffice.permissions import Capability, activities_for, agent, can, staff_view
 from bookings.exceptions import BookingError
 from bookings.models import Booking, BookingSource, BookingState, Enrolment
@@ -155,9 +156,9 @@ def enrolment_create(request: HttpRequest, family_id: int) -> HttpResponse:
         "school_year": current,
         "payer": family.guardians.filter(is_payer=True).first(),
     }
-    wanted_child = request.GET.get("enfant", "")
-    if wanted_child.isdigit():
-        initial["child"] = family.children.filter(pk=int(wanted_child)).first()
+    wanted_child = parse_id(request.GET.get("enfant"))
+    if wanted_child is not None:
+        initial["child"] = family.children.filter(pk=wanted_child).first()
     form = EnrolmentForm(
         request.POST or None,
         family=family,
@@ -369,7 +370,9 @@ def _bookable_enrolments(user: User, child: Child, today: date) -> list[Enrolmen
 def _chosen_month(raw: str, enrolment: Enrolment | None, today: date) -> date:
     try:
         year, month = (int(part) for part in raw.split("-"))
-        return date(year, month, 1)
+        chosen = within_years(date(year, month, 1))
+        if chosen is not None:
+            return chosen
     except ValueError:
         pass
     if enrolment is not None and today < enrolment.school_year.starts_on:
@@ -409,9 +412,10 @@ def booking_on_behalf(request: HttpRequest, family_id: int, child_id: int) -> Ht
     by_pk = {e.pk: e for e in enrolments}
     wanted = request.POST.get("enrolment") or request.GET.get("inscription") or ""
     if wanted:
-        if not wanted.isdigit() or int(wanted) not in by_pk:
+        wanted_pk = parse_id(wanted)
+        if wanted_pk is None or wanted_pk not in by_pk:
             raise Http404
-        selected: Enrolment | None = by_pk[int(wanted)]
+        selected: Enrolment | None = by_pk[wanted_pk]
     else:
         selected = enrolments[0] if enrolments else None
     form = OnBehalfForm(

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from backoffice.parsing import within_years
 from backoffice.permissions import Capability, agent, staff_view
 from bookings.queries.headcount import (
     DIETS,
@@ -54,6 +55,12 @@ class DayForm(forms.Form):
             )
         },
     )
+
+    def clean_jour(self) -> date | None:
+        day = self.cleaned_data.get("jour")
+        if day is not None and within_years(day) is None:
+            raise forms.ValidationError(gettext_lazy("Choisissez un jour entre 2000 et 2100."))
+        return day
 
 
 @staff_view(Capability.HEADCOUNT)

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import User
 from backoffice.forms.inbox import DecisionForm, InboxFilterForm, RefusalForm
+from backoffice.parsing import parse_id
 from backoffice.permissions import Capability, activities_for, activity_or_404, agent, staff_view
 from bookings import rules
 from bookings.exceptions import BookingError
@@ -201,7 +202,7 @@ def _render_inbox(
 
 
 def _ids(values: Sequence[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit()]
+    return [pk for pk in map(parse_id, values) if pk is not None]
 
 
 def _calendar_day_or_404(day: date) -> date:

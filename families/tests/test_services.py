@@ -305,7 +305,7 @@ def test_add_child_with_the_people_allowed_to_pick_it_up(family: Family, agent: 
     assert child.last_name == "DUPONT"
     assert [p.name for p in child.authorised_persons.all()] == ["Mamie Dupont"]
     event = AuditEvent.objects.get(action="child.created")
-    assert event.after["authorised_persons"] == ["Mamie Dupont (grand-mère)"]
+    assert event.after["authorised_persons"] == ["Mamie Dupont (grand-mère) 06 00 00 00 01"]
     assert event.family == family
 
 
@@ -474,3 +474,35 @@ def test_letter_keeps_an_existing_identifier_login(
 
     assert User.objects.filter(role=User.Role.FAMILY).count() == 1
     assert not AuditEvent.objects.filter(action="account.created").exists()
+
+
+def test_changing_only_the_pai_wording_or_a_phone_is_audited(child: Child, agent: User) -> None:
+    """Health and safety data changes leave a trace, without the PAI's wording itself."""
+    from core.models import AuditEvent
+    from families.models import AuthorisedPerson
+
+    person = AuthorisedPerson.objects.create(child=child, name="Paul DURAND", phone="0612345678")
+    allergy = "Allergie à l'arachide"
+    update_child(
+        child=child,
+        data=lea(has_pai=True, pai_notes=allergy),
+        persons=[PersonData(name="Paul DURAND", phone="0612345678", pk=person.pk)],
+        by=agent,
+    )
+    before = AuditEvent.objects.count()
+    update_child(
+        child=child,
+        data=lea(has_pai=True, pai_notes=allergy + " et au kiwi"),
+        persons=[PersonData(name="Paul DURAND", phone="0612345678", pk=person.pk)],
+        by=agent,
+    )
+    update_child(
+        child=child,
+        data=lea(has_pai=True, pai_notes=allergy + " et au kiwi"),
+        persons=[PersonData(name="Paul DURAND", phone="0700000000", pk=person.pk)],
+        by=agent,
+    )
+    events = list(AuditEvent.objects.order_by("pk")[before:])
+    assert len(events) == 2
+    assert all("kiwi" not in str(e.before) + str(e.after) for e in events)
+    assert all(e.before != e.after for e in events)
