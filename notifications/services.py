@@ -100,11 +100,16 @@ def resend_notifications(notifications: Iterable[Notification], *, by: User) -> 
         return []
     with transaction.atomic(durable=True):
         rows = list(
-            Notification.objects.select_for_update().filter(pk__in=ids, status=N.Status.FAILED)
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("guardian")
+            .filter(pk__in=ids, status=N.Status.FAILED)
         )
         for row in rows:
             row.status = N.Status.QUEUED
-        Notification.objects.bulk_update(rows, ["status"])
+            # The agent was told to check the address: take the guardian's current one.
+            if row.guardian is not None and row.guardian.email:
+                row.to_address = row.guardian.email
+        Notification.objects.bulk_update(rows, ["status", "to_address"])
         record_many(
             [
                 AuditEvent(

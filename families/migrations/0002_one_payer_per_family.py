@@ -4,6 +4,18 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def keep_one_payer(apps, schema_editor):
+    """Before the constraint: a family the admin gave several payers keeps its first one."""
+    Guardian = apps.get_model("families", "Guardian")
+    seen = set()
+    extra = []
+    for guardian in Guardian.objects.filter(is_payer=True).order_by("family_id", "pk"):
+        if guardian.family_id in seen:
+            extra.append(guardian.pk)
+        seen.add(guardian.family_id)
+    Guardian.objects.filter(pk__in=extra).update(is_payer=False)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("families", "0001_initial"),
@@ -11,6 +23,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(keep_one_payer, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name="guardian",
             constraint=models.UniqueConstraint(

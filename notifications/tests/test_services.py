@@ -247,3 +247,24 @@ def test_committed_closure_sends_for_real(child, wednesday_alsh, school_year, ag
     close_wednesday(wednesday_alsh, agent)
     assert [str(m["To"]) for m in smtp.messages] == ["jean.dupont@example.org"]
     assert N.objects.get().status == N.Status.SENT
+
+
+def test_resend_goes_to_the_address_corrected_meanwhile(
+    booked, wednesday_alsh, agent, settings, smtp: Mailbox, django_capture_on_commit_callbacks
+):
+    """The failure says « vérifiez l'adresse »: once the agent fixes it, the resend uses it."""
+    good_port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = closed_port()  # the server is down: every mail fails
+    with django_capture_on_commit_callbacks(execute=True):
+        close_wednesday(wednesday_alsh, agent)
+    sophie = N.objects.get(to_address="sophie.martin@example.org")
+    assert sophie.status == N.Status.FAILED
+    guardian = sophie.guardian
+    guardian.email = "sophie.martin@nouveau.example.org"
+    guardian.save()
+    settings.EMAIL_PORT = good_port
+    with django_capture_on_commit_callbacks(execute=True):
+        resend_notifications([sophie], by=agent)
+    sophie.refresh_from_db()
+    assert (sophie.status, sophie.to_address) == (N.Status.SENT, guardian.email)
+    assert [str(m["To"]) for m in smtp.messages] == ["sophie.martin@nouveau.example.org"]
