@@ -260,6 +260,7 @@ def test_resend_goes_to_the_address_corrected_meanwhile(
     sophie = N.objects.get(to_address="sophie.martin@example.org")
     assert sophie.status == N.Status.FAILED
     guardian = sophie.guardian
+    assert guardian is not None
     guardian.email = "sophie.martin@nouveau.example.org"
     guardian.save()
     settings.EMAIL_PORT = good_port
