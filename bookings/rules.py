@@ -39,7 +39,7 @@ MAX_WEEKS_BEFORE = 52
 _WEEKEND = frozenset({5, 6})
 _TIME_PATTERN = re.compile(r"(\d{2}):(\d{2})")
 
-_WEEKDAY_NAMES: tuple[Promise, ...] = (
+WEEKDAY_NAMES: tuple[Promise, ...] = (
     gettext_lazy("lundi"),
     gettext_lazy("mardi"),
     gettext_lazy("mercredi"),
@@ -156,7 +156,7 @@ class DeadlineRule:
                         "Le champ « per_weekday » donne deux délais pour le %(weekday)s : "
                         "un seul par jour de la semaine."
                     )
-                    % {"weekday": _WEEKDAY_NAMES[booked]}
+                    % {"weekday": WEEKDAY_NAMES[booked]}
                 )
             booked_weekdays.add(booked)
         if kind == DeadlineKind.PER_WEEKDAY and not self.per_weekday:
@@ -407,7 +407,7 @@ def describe_rule(rule: DeadlineRule) -> str:
         return _describe_working_days(rule, time_text)
     if rule.kind == DeadlineKind.WEEKDAY_OF_PREVIOUS_WEEK:
         values = {
-            "weekday": _WEEKDAY_NAMES[rule.weekday],
+            "weekday": WEEKDAY_NAMES[rule.weekday],
             "time": time_text,
             "count": rule.weeks_before,
         }
@@ -439,7 +439,7 @@ def format_time(at: time) -> str:
 def format_day(day: date) -> str:
     """Return a day in full, e.g. « mardi 14 avril 2026 »."""
     return _("%(weekday)s %(day)s %(month)s %(year)d") % {
-        "weekday": _WEEKDAY_NAMES[day.weekday()],
+        "weekday": WEEKDAY_NAMES[day.weekday()],
         "day": _day_number(day.day),
         "month": _MONTH_NAMES[day.month - 1],
         "year": day.year,
@@ -452,7 +452,7 @@ def format_instant(moment: datetime) -> str:
     # Through UTC so that a gap time such as 02:30 on the spring night shows as it is read.
     local = _instant(moment).astimezone(PARIS)
     return _("%(weekday)s %(day)s %(month)s à %(time)s") % {
-        "weekday": _WEEKDAY_NAMES[local.weekday()],
+        "weekday": WEEKDAY_NAMES[local.weekday()],
         "day": _day_number(local.day),
         "month": _MONTH_NAMES[local.month - 1],
         "time": format_time(local.time()),
@@ -539,8 +539,8 @@ def _describe_per_weekday(rule: DeadlineRule) -> str:
     parts = [
         _("pour %(days)s : le %(weekday)s précédent avant %(time)s")
         % {
-            "days": _join([_("le %(weekday)s") % {"weekday": _WEEKDAY_NAMES[b]} for b in booked]),
-            "weekday": _WEEKDAY_NAMES[cutoff],
+            "days": _join([_("le %(weekday)s") % {"weekday": WEEKDAY_NAMES[b]} for b in booked]),
+            "weekday": WEEKDAY_NAMES[cutoff],
             "time": format_time(at),
         }
         for (cutoff, at), booked in groups.items()

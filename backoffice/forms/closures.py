@@ -10,27 +10,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from backoffice.forms.fields import ActivityChoiceField, DateInput
 from backoffice.permissions import activities_for, sites_for
 from bookings.queries.closures import closable_sites
 from bookings.rules import format_day
 from catalog.models import Activity, CalendarDay, Closure, SchoolYear, Site
-
-
-class DateInput(forms.DateInput):
-    """A native date picker (the value is ISO, as the browser sends it)."""
-
-    input_type = "date"
-
-    def __init__(self) -> None:
-        super().__init__(format="%Y-%m-%d")
-
-
-class ActivityChoiceField(forms.ModelChoiceField):
-    """Activities named with their site, as agents know them."""
-
-    def label_from_instance(self, obj: Any) -> str:
-        assert isinstance(obj, Activity)
-        return f"{obj.name} — {obj.site.name}"
 
 
 def closable_sites_for(user: User) -> Any:

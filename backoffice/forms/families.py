@@ -12,6 +12,7 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.forms.fields import DateInput
 from catalog.models import Site
 from families.models import Child, Family, Guardian
 from families.services import ChildData, FamilyData, GuardianData, PersonData
@@ -148,7 +149,7 @@ class ChildForm(forms.ModelForm):
             "packed_meal",
         ]
         widgets = {
-            "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "birth_date": DateInput(),
             "pai_notes": forms.Textarea(attrs={"rows": 3}),
         }
         labels = {"school": _("École"), "class_level": _("Classe")}

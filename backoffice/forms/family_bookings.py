@@ -11,18 +11,16 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from backoffice.forms.fields import ActivityChoiceField, DateInput
 from bookings.models import AbsenceReason, Enrolment
-from bookings.queries.enrolments import WEEKDAY_NAMES, weekday_names
+from bookings.queries.enrolments import weekday_names
+from bookings.rules import WEEKDAY_NAMES
 from catalog.models import Activity, SchoolYear
 from families.models import Family, FamilyQuotient, Guardian
 from families.quotients import MAX_QUOTIENT
 
 # Longest period booked in one go at the counter: a school year.
 MAX_PERIOD = timedelta(days=366)
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def weekday_choices(activities: list[Activity]) -> list[tuple[int, str]]:
@@ -45,13 +43,6 @@ def _check_order(form: forms.Form, first: str, last: str, message: str) -> None:
     starts_on, ends_on = form.cleaned_data.get(first), form.cleaned_data.get(last)
     if isinstance(starts_on, date) and isinstance(ends_on, date) and ends_on < starts_on:
         form.add_error(last, message)
-
-
-class ActivityChoiceField(forms.ModelChoiceField):
-    """An activity named with its site, as agents know them."""
-
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.name} — {obj.site.name}"
 
 
 class GuardianChoiceField(forms.ModelChoiceField):
@@ -91,13 +82,13 @@ class EnrolmentForm(forms.Form):
     starts_on = forms.DateField(
         label=gettext_lazy("À partir du (facultatif)"),
         required=False,
-        widget=_date_input(),
+        widget=DateInput(),
         help_text=gettext_lazy("Vide : dès le début de l'année scolaire."),
     )
     ends_on = forms.DateField(
         label=gettext_lazy("Jusqu'au (facultatif)"),
         required=False,
-        widget=_date_input(),
+        widget=DateInput(),
         help_text=gettext_lazy("Vide : jusqu'à la fin de l'année scolaire."),
     )
     weekdays = forms.TypedMultipleChoiceField(
@@ -157,7 +148,7 @@ class EndEnrolmentForm(forms.Form):
 
     ends_on = forms.DateField(
         label=gettext_lazy("Dernier jour de l'inscription"),
-        widget=_date_input(),
+        widget=DateInput(),
         error_messages={"required": gettext_lazy("Indiquez le dernier jour de l'inscription.")},
     )
     cancel_bookings = forms.BooleanField(
@@ -184,7 +175,7 @@ class QuotientForm(forms.Form):
     )
     valid_from = forms.DateField(
         label=gettext_lazy("Valable à partir du"),
-        widget=_date_input(),
+        widget=DateInput(),
         help_text=gettext_lazy(
             "Par défaut le 1er du mois prochain : un nouveau QF ne s'applique pas "
             "rétroactivement, sauf décision du service."
@@ -194,7 +185,7 @@ class QuotientForm(forms.Form):
     valid_to = forms.DateField(
         label=gettext_lazy("Valable jusqu'au (facultatif)"),
         required=False,
-        widget=_date_input(),
+        widget=DateInput(),
         help_text=gettext_lazy("Vide : jusqu'au prochain quotient enregistré."),
     )
     proof = forms.FileField(
@@ -234,12 +225,12 @@ class OnBehalfForm(forms.Form):
     )
     starts_on = forms.DateField(
         label=gettext_lazy("Du"),
-        widget=_date_input(),
+        widget=DateInput(),
         error_messages={"required": gettext_lazy("Indiquez le premier jour de la période.")},
     )
     ends_on = forms.DateField(
         label=gettext_lazy("Au"),
-        widget=_date_input(),
+        widget=DateInput(),
         error_messages={"required": gettext_lazy("Indiquez le dernier jour de la période.")},
     )
     weekdays = forms.TypedMultipleChoiceField(

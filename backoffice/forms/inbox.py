@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from backoffice.forms.fields import ActivityChoiceField, DateInput
 from backoffice.permissions import activities_for, sites_for
 from bookings.models import BookingState
 from bookings.queries.inbox import KIND_LABELS, InboxFilters
@@ -16,23 +17,6 @@ from catalog.models import Activity, Site
 
 S = BookingState
 REASON_REQUIRED = _("Indiquez le motif du refus : il sera communiqué à la famille.")
-
-
-class DateInput(forms.DateInput):
-    """A native date picker (the value is ISO, as the browser sends it)."""
-
-    input_type = "date"
-
-    def __init__(self) -> None:
-        super().__init__(format="%Y-%m-%d")
-
-
-class ActivityChoiceField(forms.ModelChoiceField):
-    """Activities named with their site, as agents know them."""
-
-    def label_from_instance(self, obj: Any) -> str:
-        assert isinstance(obj, Activity)
-        return f"{obj.name} — {obj.site.name}"
 
 
 class InboxFilterForm(forms.Form):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from backoffice.forms.fields import DateInput
 from backoffice.parsing import within_years
 from backoffice.permissions import Capability, agent, staff_view
 from bookings.queries.headcount import (
@@ -26,17 +27,8 @@ from bookings.queries.headcount import (
     next_school_day,
     week_headcount,
 )
-from bookings.rules import format_day
+from bookings.rules import WEEKDAY_NAMES, format_day
 
-WEEKDAY_NAMES = [
-    gettext_lazy("lundi"),
-    gettext_lazy("mardi"),
-    gettext_lazy("mercredi"),
-    gettext_lazy("jeudi"),
-    gettext_lazy("vendredi"),
-    gettext_lazy("samedi"),
-    gettext_lazy("dimanche"),
-]
 # Columns after the diets: booked, PAI, packed, to prepare, to confirm.
 FIGURE_COLUMNS = len(DIETS) + 5
 
@@ -47,7 +39,7 @@ class DayForm(forms.Form):
     jour = forms.DateField(
         label=gettext_lazy("Jour"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
         error_messages={
             "invalid": gettext_lazy(
                 "Date non reconnue : choisissez un jour dans le calendrier "

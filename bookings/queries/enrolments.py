@@ -8,24 +8,13 @@ from datetime import date, datetime
 from django.db.models import Count, Max, Min, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from bookings.legend import Legend
 from bookings.models import Booking, Enrolment, WeeklyPattern
 from bookings.queries.planning import month_planning
-from bookings.rules import format_day
+from bookings.rules import WEEKDAY_NAMES, format_day
 from bookings.services.enrolments import ENDED_BY_ENROLMENT
 from families.models import Child, Family
-
-WEEKDAY_NAMES = [
-    gettext_lazy("lundi"),
-    gettext_lazy("mardi"),
-    gettext_lazy("mercredi"),
-    gettext_lazy("jeudi"),
-    gettext_lazy("vendredi"),
-    gettext_lazy("samedi"),
-    gettext_lazy("dimanche"),
-]
 
 
 def weekday_names(weekdays: list[int]) -> str:
