@@ -85,6 +85,11 @@ class DayHeadcount:
     diets: list[tuple[str, str]] = field(default_factory=lambda: DIETS)
 
     @property
+    def counts(self) -> MealCounts:
+        """Return the total: the day's figures as a row of the week (named as in SchoolDay)."""
+        return self.total
+
+    @property
     def served(self) -> bool:
         """Tell whether at least one school's canteen serves that day."""
         return any(row.served for row in self.rows)
