@@ -7,10 +7,10 @@ agent; bad input raises FamilyError with a French message and changes nothing.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -29,6 +29,8 @@ IDENTIFIER_LOCK = 78_322_001  # advisory lock key of the identifier sequence
 IDENTIFIER_ATTEMPTS = 5
 FAMILY_FIELDS = ("identifier", "name", "address_line", "postal_code", "city", "residence_insee")
 GUARDIAN_FIELDS = ("first_name", "last_name", "email", "mobile_phone", "home_phone", "is_payer")
+
+_Record = TypeVar("_Record", Family, Guardian)
 
 
 class FamilyError(Exception):
@@ -155,21 +157,29 @@ def update_family(*, family: Family, data: FamilyData, by: User) -> Family:
     values = _family_values(data)
     with transaction.atomic(durable=True):
         family = Family.objects.select_for_update().get(pk=family.pk)
-        before = _family_snapshot(family)
-        for name, value in values.items():
-            setattr(family, name, value)
-        after = _family_snapshot(family)
-        if after != before:
-            family.save(update_fields=list(values))
-            record(
-                action="family.updated",
-                obj=family,
-                by=by,
-                family=family,
-                before=before,
-                after=after,
-            )
+        _update_and_record(
+            family, values, snapshot=_family_snapshot, action="family.updated", family=family, by=by
+        )
     return family
+
+
+def _update_and_record(
+    obj: _Record,
+    values: dict[str, Any],
+    *,
+    snapshot: Callable[[_Record], dict[str, Any]],
+    action: str,
+    family: Family,
+    by: User,
+) -> None:
+    """Set `values` on `obj`; if its snapshot changed, save those fields and record `action`."""
+    before = snapshot(obj)
+    for name, value in values.items():
+        setattr(obj, name, value)
+    after = snapshot(obj)
+    if after != before:
+        obj.save(update_fields=list(values))
+        record(action=action, obj=obj, by=by, family=family, before=before, after=after)
 
 
 def _family_values(data: FamilyData) -> dict[str, Any]:
@@ -228,22 +238,16 @@ def update_guardian(*, guardian: Guardian, data: GuardianData, by: User) -> Guar
                 % {"name": f"{guardian.first_name} {guardian.last_name}"},
                 field="is_payer",
             )
-        before = _guardian_snapshot(guardian)
         if values["is_payer"] and not guardian.is_payer:
-            _take_payer_flag(family, by=by)
-        for name, value in values.items():
-            setattr(guardian, name, value)
-        after = _guardian_snapshot(guardian)
-        if after != before:
-            guardian.save(update_fields=list(values))
-            record(
-                action="guardian.updated",
-                obj=guardian,
-                by=by,
-                family=family,
-                before=before,
-                after=after,
-            )
+            _take_payer_flag(family, by=by)  # the other payer: `guardian` itself is unchanged
+        _update_and_record(
+            guardian,
+            values,
+            snapshot=_guardian_snapshot,
+            action="guardian.updated",
+            family=family,
+            by=by,
+        )
     return guardian
 
 

@@ -6,11 +6,13 @@ Thin views: a form, a service of families.services or a query of families.querie
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -69,6 +71,36 @@ def _refused(form: forms.BaseForm, error: FamilyError) -> None:
     """Attach a service's refusal to the field it names (else to the whole form)."""
     field = error.field if error.field in form.fields else None
     form.add_error(field, error.message)
+
+
+def _form_page(
+    request: HttpRequest,
+    *,
+    valid: bool,
+    save: Callable[[], tuple[int, str]],
+    form: forms.BaseForm,
+    template: str,
+    context: dict[str, Any],
+    stored: models.Model | None = None,
+) -> HttpResponse:
+    """The flow of every form page of the area.
+
+    A POST whose forms are `valid` runs `save` (a service call returning the family's id and
+    the success message) and goes back to the family's page; a refusal (FamilyError) goes on
+    `form`. Otherwise the page is shown again, 400 after a POST, `stored` (the object edited,
+    changed in memory by the form) reloaded so the page names it as it is stored.
+    """
+    if request.method == "POST" and valid:
+        try:
+            family_id, message = save()
+        except FamilyError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, message)
+            return redirect("backoffice:family_detail", family_id=family_id)
+    if stored is not None:
+        stored.refresh_from_db()
+    return render(request, template, context, status=INVALID if request.method == "POST" else 200)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,27 +164,26 @@ def family_create(request: HttpRequest) -> HttpResponse:
         request.POST or None, initial={"residence_insee": settings.MARELLE_COMMUNE_INSEE}
     )
     guardian_form = GuardianForm(request.POST or None, prefix="responsable", with_payer=False)
-    if request.method == "POST" and family_form.is_valid() and guardian_form.is_valid():
-        try:
-            family = create_family(
-                family=family_form.data_for_service(),
-                guardian=guardian_form.data_for_service(),
-                by=agent(request),
-            )
-        except FamilyError as error:
-            _refused(family_form, error)
-        else:
-            messages.success(
-                request,
-                _("Famille %(name)s créée avec l'identifiant %(identifier)s.")
-                % {"name": family.name, "identifier": family.identifier},
-            )
-            return redirect("backoffice:family_detail", family_id=family.pk)
-    return render(
+
+    def save() -> tuple[int, str]:
+        family = create_family(
+            family=family_form.data_for_service(),
+            guardian=guardian_form.data_for_service(),
+            by=agent(request),
+        )
+        message = _("Famille %(name)s créée avec l'identifiant %(identifier)s.") % {
+            "name": family.name,
+            "identifier": family.identifier,
+        }
+        return family.pk, message
+
+    return _form_page(
         request,
-        "backoffice/families/family_form.html",
-        {"family": None, "family_form": family_form, "guardian_form": guardian_form},
-        status=INVALID if request.method == "POST" else 200,
+        valid=family_form.is_valid() and guardian_form.is_valid(),
+        save=save,
+        form=family_form,
+        template="backoffice/families/family_form.html",
+        context={"family": None, "family_form": family_form, "guardian_form": guardian_form},
     )
 
 
@@ -162,20 +193,19 @@ def family_edit(request: HttpRequest, family_id: int) -> HttpResponse:
     """Change a family's name, address or commune of residence."""
     family = _family_or_404(family_id)
     family_form = FamilyForm(request.POST or None, instance=family)
-    if request.method == "POST" and family_form.is_valid():
-        try:
-            update_family(family=family, data=family_form.data_for_service(), by=agent(request))
-        except FamilyError as error:
-            _refused(family_form, error)
-        else:
-            messages.success(request, _("Coordonnées de la famille enregistrées."))
-            return redirect("backoffice:family_detail", family_id=family.pk)
-    family.refresh_from_db()
-    return render(
+
+    def save() -> tuple[int, str]:
+        update_family(family=family, data=family_form.data_for_service(), by=agent(request))
+        return family.pk, _("Coordonnées de la famille enregistrées.")
+
+    return _form_page(
         request,
-        "backoffice/families/family_form.html",
-        {"family": family, "family_form": family_form, "guardian_form": None},
-        status=INVALID if request.method == "POST" else 200,
+        valid=family_form.is_valid(),
+        save=save,
+        form=family_form,
+        template="backoffice/families/family_form.html",
+        context={"family": family, "family_form": family_form, "guardian_form": None},
+        stored=family,
     )
 
 
@@ -185,28 +215,26 @@ def family_edit(request: HttpRequest, family_id: int) -> HttpResponse:
 
 def _guardian_page(request: HttpRequest, family: Family, guardian: Guardian | None) -> HttpResponse:
     form = GuardianForm(request.POST or None, instance=guardian)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if guardian is None:
-                saved = add_guardian(family=family, data=form.data_for_service(), by=agent(request))
-                message = _("%(name)s ajouté(e) aux responsables de la famille.")
-            else:
-                saved = update_guardian(
-                    guardian=guardian, data=form.data_for_service(), by=agent(request)
-                )
-                message = _("Fiche de %(name)s enregistrée.")
-        except FamilyError as error:
-            _refused(form, error)
+
+    def save() -> tuple[int, str]:
+        if guardian is None:
+            saved = add_guardian(family=family, data=form.data_for_service(), by=agent(request))
+            message = _("%(name)s ajouté(e) aux responsables de la famille.")
         else:
-            messages.success(request, message % {"name": f"{saved.first_name} {saved.last_name}"})
-            return redirect("backoffice:family_detail", family_id=family.pk)
-    if guardian is not None:
-        guardian.refresh_from_db()
-    return render(
+            saved = update_guardian(
+                guardian=guardian, data=form.data_for_service(), by=agent(request)
+            )
+            message = _("Fiche de %(name)s enregistrée.")
+        return family.pk, message % {"name": f"{saved.first_name} {saved.last_name}"}
+
+    return _form_page(
         request,
-        "backoffice/families/guardian_form.html",
-        {"family": family, "guardian": guardian, "form": form},
-        status=INVALID if request.method == "POST" else 200,
+        valid=form.is_valid(),
+        save=save,
+        form=form,
+        template="backoffice/families/guardian_form.html",
+        context={"family": family, "guardian": guardian, "form": form},
+        stored=guardian,
     )
 
 
@@ -259,36 +287,25 @@ def _child_page(request: HttpRequest, family: Family, child: Child | None) -> Ht
     initial = {"last_name": family.name} if child is None else None
     form = ChildForm(request.POST or None, instance=child, initial=initial)
     persons = person_formset(request.POST or None, child)
-    if request.method == "POST" and form.is_valid() and persons.is_valid():
-        try:
-            if child is None:
-                saved = add_child(
-                    family=family,
-                    data=form.data_for_service(),
-                    persons=persons.persons(),
-                    by=agent(request),
-                )
-                message = _("%(name)s ajouté(e) à la famille.")
-            else:
-                saved = update_child(
-                    child=child,
-                    data=form.data_for_service(),
-                    persons=persons.persons(),
-                    by=agent(request),
-                )
-                message = _("Fiche de %(name)s enregistrée.")
-        except FamilyError as error:
-            _refused(form, error)
+
+    def save() -> tuple[int, str]:
+        data, people, by = form.data_for_service(), persons.persons(), agent(request)
+        if child is None:
+            saved = add_child(family=family, data=data, persons=people, by=by)
+            message = _("%(name)s ajouté(e) à la famille.")
         else:
-            messages.success(request, message % {"name": saved.first_name})
-            return redirect("backoffice:family_detail", family_id=family.pk)
-    if child is not None:
-        child.refresh_from_db()
-    return render(
+            saved = update_child(child=child, data=data, persons=people, by=by)
+            message = _("Fiche de %(name)s enregistrée.")
+        return family.pk, message % {"name": saved.first_name}
+
+    return _form_page(
         request,
-        "backoffice/families/child_form.html",
-        {"family": family, "child": child, "form": form, "persons": persons},
-        status=INVALID if request.method == "POST" else 200,
+        valid=form.is_valid() and persons.is_valid(),
+        save=save,
+        form=form,
+        template="backoffice/families/child_form.html",
+        context={"family": family, "child": child, "form": form, "persons": persons},
+        stored=child,
     )
 
 
