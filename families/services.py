@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.services import create_guardian_login, send_activation_email
+from accounts.services import create_guardian_login, recipient_of, send_activation_email
 from catalog.models import Site
 from core.audit import record
 from families.models import AuthorisedPerson, Child, Diet, Family, Guardian
@@ -467,6 +467,19 @@ def letter_login(family: Family) -> LetterLogin:
     if User.objects.filter(username__iexact=family.identifier).exists():
         return "ready"
     return "to_create" if _payer_without_login(family) is not None else "unavailable"
+
+
+def letter_login_has_address(family: Family) -> bool:
+    """Whether « Mot de passe oublié » with the identifier can deliver a link (reads only).
+
+    The identifier's login (or the payer who would receive it) needs an e-mail address;
+    without one the letter's instructions lead nowhere and the agent must say so.
+    """
+    user = User.objects.filter(username__iexact=family.identifier).first()
+    if user is not None:
+        return bool(recipient_of(user))
+    payer = _payer_without_login(family)
+    return payer is not None and bool(payer.email)
 
 
 def issue_letter(*, family: Family, by: User, kind: str) -> Family:

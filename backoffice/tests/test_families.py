@@ -636,6 +636,19 @@ def test_letter_says_when_no_payer_can_receive_the_login(
     assert "n'existe pas encore" not in page
 
 
+def test_letter_warns_when_the_login_has_no_address(
+    agent_client: Client, family: Family, guardian, parent: User
+) -> None:
+    """« Mot de passe oublié » cannot deliver to a payer without e-mail: the agent is told."""
+    warning = "n'a pas d'adresse e-mail"
+    assert warning not in text_of(agent_client.get(url("family_letter", family_id=family.pk)))
+    parent.email = ""
+    parent.save(update_fields=["email"])
+    guardian.email = ""
+    guardian.save(update_fields=["email"])
+    assert warning in text_of(agent_client.get(url("family_letter", family_id=family.pk)))
+
+
 def test_letter_post_needs_the_csrf_token(agent: User, family: Family) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(agent)
