@@ -197,6 +197,9 @@ def test_end_enrolment_needs_the_explicit_choice_to_cancel(agent_client, booked_
     response = agent_client.post(end_url(booked_april), {"ends_on": "2026-04-10"})
     assert response.status_code == 400
     assert "4 jour(s) de Léa à Restauration scolaire restent enregistrés" in html_of(response)
+    # The summary now counts from the chosen end, as the service does.
+    assert "Jours enregistrés après le vendredi 10 avril 2026" in html_of(response)
+    assert "4 jours (du lundi 13 avril 2026 au vendredi 17 avril 2026)" in html_of(response)
     booked_april.refresh_from_db()
     assert booked_april.ends_on is None
     response = agent_client.post(

@@ -269,7 +269,9 @@ def enrolment_end(request: HttpRequest, family_id: int, enrolment_id: int) -> Ht
                 }
             messages.success(request, message)
             return redirect(family_url(family))
-    upcoming = bookings_after_count(enrolment, today - timedelta(days=1))
+    # The days still booked after the end: from the date the agent chose, else from today.
+    chosen_end = getattr(form, "cleaned_data", {}).get("ends_on") if form.is_bound else None
+    upcoming = bookings_after_count(enrolment, chosen_end or today - timedelta(days=1))
     return render(
         request,
         "backoffice/family_bookings/enrolment_end.html",
@@ -278,11 +280,18 @@ def enrolment_end(request: HttpRequest, family_id: int, enrolment_id: int) -> Ht
             "enrolment": enrolment,
             "period": period_label(enrolment.starts_on, enrolment.ends_on),
             "upcoming": upcoming,
+            "upcoming_label": _upcoming_label(chosen_end),
             "form": form,
             "back_url": family_url(family),
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _upcoming_label(chosen_end: date | None) -> str:
+    if chosen_end is None:
+        return _("Jours enregistrés à venir")
+    return _("Jours enregistrés après le %(day)s") % {"day": format_day(chosen_end)}
 
 
 # ---------------------------------------------------------------------------------------------
