@@ -2,7 +2,15 @@
 
 from django.contrib import admin
 
-from bookings.models import AbsenceReason, Booking, ContractDay, Enrolment, Slot, WeeklyPattern
+from bookings.models import (
+    AbsenceReason,
+    AttendanceSheet,
+    Booking,
+    ContractDay,
+    Enrolment,
+    Slot,
+    WeeklyPattern,
+)
 
 
 @admin.register(AbsenceReason)
@@ -65,4 +73,23 @@ class SlotAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AttendanceSheet)
+class AttendanceSheetAdmin(admin.ModelAdmin):
+    """Completed attendance sheets, read-only (the back-office's pointage writes them)."""
+
+    list_display = ["day", "activity", "completed_at", "completed_by"]
+    list_filter = ["activity__site", "activity"]
+    list_select_related = ["activity__site", "completed_by"]
+    readonly_fields = [f.name for f in AttendanceSheet._meta.fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
