@@ -130,11 +130,6 @@ def activity_or_404(user: User, activity_id: int) -> Activity:
     return get_object_or_404(activities_for(user), pk=activity_id)
 
 
-def site_or_404(user: User, site_id: int) -> Site:
-    """Return a site of `user`'s scope; any other is a 404."""
-    return get_object_or_404(sites_for(user), pk=site_id)
-
-
 # ---------------------------------------------------------------------------------------------
 # The view decorator
 

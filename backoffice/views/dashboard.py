@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -18,17 +17,9 @@ from bookings.queries.dashboard import dashboard as build_dashboard
 from bookings.rules import format_day
 
 
-def optional_url(name: str, *args: Any, query: str = "") -> str:
-    """Return the URL of a back-office page, or "" while that page does not exist yet."""
-    try:
-        url = reverse(f"backoffice:{name}", args=args)
-    except NoReverseMatch:
-        return ""
+def _url(name: str, *args: Any, query: str = "") -> str:
+    url = reverse(f"backoffice:{name}", args=args)
     return f"{url}?{query}" if query else url
-
-
-def _attendance_url(activity_id: int, day: date) -> str:
-    return optional_url("attendance_sheet", activity_id, day)
 
 
 @staff_view(Capability.DASHBOARD)
@@ -42,7 +33,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     sites = [
         (
             group.site,
-            [(line, _attendance_url(line.activity.pk, today)) for line in group.activities],
+            [
+                (line, _url("attendance_sheet", line.activity.pk, today))
+                for line in group.activities
+            ],
         )
         for group in board.sites
     ]
@@ -60,15 +54,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 upcoming,
             ),
         ):
-            pending.append((label, count, optional_url("inbox", query=f"kind={state}{extra}")))
+            pending.append((label, count, _url("inbox", query=f"kind={state}{extra}")))
     context: dict[str, Any] = {
         "board": board,
         "today_label": format_day(today),
         "sites": sites,
         "pending": pending,
-        "closures_url": optional_url("closures") if Capability.CLOSURES in allowed else "",
-        "families_url": optional_url("families") if Capability.FAMILIES_VIEW in allowed else "",
-        "headcount_url": optional_url("headcount") if Capability.HEADCOUNT in allowed else "",
+        "closures_url": _url("closures") if Capability.CLOSURES in allowed else "",
+        "families_url": _url("families") if Capability.FAMILIES_VIEW in allowed else "",
+        "headcount_url": _url("headcount") if Capability.HEADCOUNT in allowed else "",
     }
     return render(request, "backoffice/dashboard.html", context)
 
