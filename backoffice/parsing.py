@@ -20,6 +20,19 @@ def parse_id(value: str | None) -> int | None:
     return int(text)
 
 
+def parse_month(value: str | None) -> date | None:
+    """Return the first day of the month written `yyyy-mm` in `value`, or None."""
+    text = (value or "").strip()
+    year, _dash, month = text.partition("-")
+    if len(year) != 4 or not 1 <= len(month) <= 2:
+        return None
+    if not (year.isascii() and year.isdigit() and month.isascii() and month.isdigit()):
+        return None
+    if not 1 <= int(month) <= 12:
+        return None
+    return within_years(date(int(year), int(month), 1))
+
+
 def within_years(day: date | None) -> date | None:
     """Return `day` when it lies between 2000 and 2100 (so its neighbours exist), else None."""
     if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:

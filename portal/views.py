@@ -26,19 +26,6 @@ from families.models import Child
 from portal.access import child_of_family, family_of, guardian_of
 from portal.forms import CellActionForm, WeeklyPatternForm
 
-OUTCOME_LEVELS = {
-    services.Outcome.RESERVED: messages.SUCCESS,
-    services.Outcome.REQUESTED: messages.INFO,
-    services.Outcome.CANCELLED: messages.SUCCESS,
-    services.Outcome.ABSENT_EXCUSED: messages.SUCCESS,
-    services.Outcome.ABSENCE_REQUESTED: messages.INFO,
-    services.Outcome.WAITING_LIST: messages.WARNING,
-    services.Outcome.ABSENT_BILLED: messages.WARNING,
-    services.Outcome.UNCHANGED: messages.INFO,
-    services.Outcome.NOT_APPLIED: messages.WARNING,
-    services.Outcome.REFUSED: messages.ERROR,
-}
-
 
 @login_required
 @require_GET
@@ -140,7 +127,7 @@ def planning_action(request: HttpRequest, child_id: int, year: int, month: int) 
         messages.error(request, exc.message)
         results = []
     for result in results:
-        messages.add_message(request, OUTCOME_LEVELS[result.outcome], result.message)
+        messages.add_message(request, services.OUTCOME_LEVELS[result.outcome], result.message)
     if request.htmx:  # type: ignore[attr-defined]
         # htmx swaps the grid in place; the outcome per day comes with it.
         return _render_planning(request, child_id, year, month)

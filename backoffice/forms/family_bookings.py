@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from backoffice.forms.fields import ActivityChoiceField, DateInput
 from bookings.models import AbsenceReason, Enrolment
+from bookings.queries import Action
 from bookings.queries.enrolments import weekday_names
 from bookings.rules import WEEKDAY_NAMES
 from catalog.models import Activity, SchoolYear
@@ -201,12 +202,8 @@ class QuotientForm(forms.Form):
         return data
 
 
-class OnBehalfAction:
-    """What the agent does for the family on the chosen days."""
-
-    RESERVE = "reserve"
-    ABSENCE = "absence"
-    CANCEL = "cancel"
+# What the agent does for the family on the chosen days: the family's own actions.
+OnBehalfAction = Action
 
 
 class OnBehalfForm(forms.Form):

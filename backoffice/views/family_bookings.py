@@ -29,7 +29,7 @@ from backoffice.forms.family_bookings import (
     OnBehalfForm,
     QuotientForm,
 )
-from backoffice.parsing import parse_id, within_years
+from backoffice.parsing import parse_id, parse_month
 from backoffice.permissions import Capability, activities_for, agent, can, staff_view
 from bookings.exceptions import BookingError
 from bookings.models import Booking, BookingSource, BookingState, Enrolment
@@ -42,7 +42,7 @@ from bookings.queries.enrolments import (
 )
 from bookings.rules import format_day
 from bookings.services.absences import declare_absence
-from bookings.services.base import BookingRequest, DayResult, Outcome
+from bookings.services.base import OUTCOME_LEVELS, BookingRequest, DayResult, Outcome
 from bookings.services.decisions import cancel_request
 from bookings.services.enrolments import end_enrolment, enrol_child
 from bookings.services.patterns import apply_weekly_pattern
@@ -52,18 +52,6 @@ from families.models import Child, Family, FamilyQuotient
 from families.quotients import QuotientError, quotient_history, record_quotient
 
 S = BookingState
-OUTCOME_LEVELS = {
-    Outcome.RESERVED: messages.SUCCESS,
-    Outcome.REQUESTED: messages.INFO,
-    Outcome.CANCELLED: messages.SUCCESS,
-    Outcome.ABSENT_EXCUSED: messages.SUCCESS,
-    Outcome.ABSENCE_REQUESTED: messages.INFO,
-    Outcome.WAITING_LIST: messages.WARNING,
-    Outcome.ABSENT_BILLED: messages.WARNING,
-    Outcome.UNCHANGED: messages.INFO,
-    Outcome.NOT_APPLIED: messages.WARNING,
-    Outcome.REFUSED: messages.ERROR,
-}
 # A weekly pattern over a year gives many days: show the problems, not every success.
 MAX_DETAILED = 15
 
@@ -377,13 +365,9 @@ def _bookable_enrolments(user: User, child: Child, today: date) -> list[Enrolmen
 
 
 def _chosen_month(raw: str, enrolment: Enrolment | None, today: date) -> date:
-    try:
-        year, month = (int(part) for part in raw.split("-"))
-        chosen = within_years(date(year, month, 1))
-        if chosen is not None:
-            return chosen
-    except ValueError:
-        pass
+    chosen = parse_month(raw)
+    if chosen is not None:
+        return chosen
     if enrolment is not None and today < enrolment.school_year.starts_on:
         return enrolment.school_year.starts_on.replace(day=1)
     return today.replace(day=1)

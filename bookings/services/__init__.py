@@ -6,6 +6,7 @@ The package splits the services by subdomain; import them from here.
 from bookings.services.absences import declare_absence, declare_leave
 from bookings.services.attendance import record_presence, record_walk_in, refresh_booking
 from bookings.services.base import (
+    OUTCOME_LEVELS,
     BookingRequest,
     ClosureResult,
     DayResult,
@@ -23,6 +24,7 @@ from bookings.services.patterns import apply_weekly_pattern
 from bookings.services.requests import request_bookings
 
 __all__ = [
+    "OUTCOME_LEVELS",
     "BookingRequest",
     "ClosureResult",
     "DayResult",

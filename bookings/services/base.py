@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from django.contrib import messages
 from django.db import models
 from django.db.models import Count
 from django.utils import timezone
@@ -42,6 +43,21 @@ class Outcome(models.TextChoices):
     ABSENCE_REQUESTED = "absence_requested", _("Absence envoyée pour validation")
     ABSENT_EXCUSED = "absent_excused", _("Absent excusé")
     ABSENT_BILLED = "absent_billed", _("Absent facturé")
+
+
+# How a screen reports each outcome (django.contrib.messages levels), portal and back-office.
+OUTCOME_LEVELS = {
+    Outcome.RESERVED: messages.SUCCESS,
+    Outcome.REQUESTED: messages.INFO,
+    Outcome.CANCELLED: messages.SUCCESS,
+    Outcome.ABSENT_EXCUSED: messages.SUCCESS,
+    Outcome.ABSENCE_REQUESTED: messages.INFO,
+    Outcome.WAITING_LIST: messages.WARNING,
+    Outcome.ABSENT_BILLED: messages.WARNING,
+    Outcome.UNCHANGED: messages.INFO,
+    Outcome.NOT_APPLIED: messages.WARNING,
+    Outcome.REFUSED: messages.ERROR,
+}
 
 
 @dataclass(frozen=True)
