@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import mimetypes
+from typing import cast
+
 from django.conf import settings
 from django.core.files import File
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils.translation import gettext as _
 
 # Leading bytes of the formats families may send as proof.
@@ -35,3 +40,24 @@ def check_proof(upload: File) -> str:
     raise UploadRefused(
         _("Le justificatif doit être un PDF, un JPEG ou un PNG : ce fichier n'en est pas un.")
     )
+
+
+def serve_proof(name: str) -> HttpResponse:
+    """Answer with a stored proof, shown inline and never cached; 404 when it is missing.
+
+    Every proof view (the family's own, the inbox's, the QF attestation's) checks who may
+    see the file first, then calls this.
+    """
+    if not name:
+        raise Http404
+    try:
+        handle = default_storage.open(name)
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    # A streamed file is typed apart from HttpResponse; views pass it through unchanged.
+    return cast(HttpResponse, response)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import mimetypes
 from collections import Counter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +20,7 @@ from bookings.models import AbsenceReason, Booking, BookingSource, Enrolment
 from bookings.queries import Action, Cell, month_planning, needing_attention, upcoming_bookings
 from bookings.rules import describe_rule, format_day
 from catalog.models import Activity
+from core.uploads import serve_proof
 from families.models import Child
 from portal.access import child_of_family, family_of, guardian_of
 from portal.forms import CellActionForm, WeeklyPatternForm
@@ -246,16 +245,10 @@ def weekly_pattern(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def proof(request: HttpRequest, booking_id: int) -> FileResponse:
+def proof(request: HttpRequest, booking_id: int) -> HttpResponse:
     """Serve an absence proof to its own family only."""
     booking = get_object_or_404(Booking, pk=booking_id, child__family=family_of(request))
-    if not booking.absence_proof:
-        raise Http404
-    name = booking.absence_proof.name
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    response = FileResponse(default_storage.open(name), content_type=content_type)
-    response["Content-Disposition"] = "inline"
-    return response
+    return serve_proof(booking.absence_proof.name)
 
 
 @login_required

@@ -5,14 +5,12 @@
 
 from __future__ import annotations
 
-import mimetypes
 from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -48,6 +46,7 @@ from bookings.services.enrolments import end_enrolment, enrol_child
 from bookings.services.patterns import apply_weekly_pattern
 from bookings.services.requests import request_bookings
 from catalog.models import Activity, CalendarDay, DayKind, SchoolYear
+from core.uploads import serve_proof
 from families.models import Child, Family, FamilyQuotient
 from families.quotients import QuotientError, quotient_history, record_quotient
 
@@ -334,16 +333,7 @@ def quotient_create(request: HttpRequest, family_id: int) -> HttpResponse:
 def quotient_proof(request: HttpRequest, family_id: int, quotient_id: int) -> HttpResponse:
     """Serve a QF attestation to the agents who handle quotients."""
     quotient = get_object_or_404(FamilyQuotient, pk=quotient_id, family_id=family_id)
-    if not quotient.proof or not default_storage.exists(quotient.proof.name):
-        raise Http404
-    name = quotient.proof.name
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    # Proofs are at most MAX_UPLOAD_BYTES: read whole, a plain response fits the decorator.
-    with default_storage.open(name) as stored:
-        response = HttpResponse(stored.read(), content_type=content_type)
-    response["Content-Disposition"] = "inline"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return serve_proof(quotient.proof.name)
 
 
 # ---------------------------------------------------------------------------------------------

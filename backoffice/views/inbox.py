@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import mimetypes
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
-from typing import cast
 from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
-from django.core.files.storage import default_storage
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -45,6 +41,7 @@ from bookings.queries.inbox import (
 )
 from bookings.services.decisions import approve_request, promote_waiting_list, refuse_request
 from catalog.models import CalendarDay
+from core.uploads import serve_proof
 
 S = BookingState
 
@@ -289,19 +286,7 @@ def proof(request: HttpRequest, booking_id: int) -> HttpResponse:
         raise Http404
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
-    if not booking.absence_proof:
-        raise Http404  # a proof URL serves the file or does not exist
-    name = booking.absence_proof.name
-    try:
-        handle = default_storage.open(name)
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    # A streamed file, typed apart from HttpResponse; staff_view only passes it through.
-    return cast(HttpResponse, response)
+    return serve_proof(booking.absence_proof.name)
 
 
 @staff_view(Capability.INBOX)
