@@ -506,9 +506,11 @@ def issue_letter(*, family: Family, by: User, kind: str) -> Family:
 
 
 def send_activation(*, guardian: Guardian, by: User, request: HttpRequest | None = None) -> User:
-    """Give the guardian a login if missing, then e-mail the link to choose a password."""
-    if not guardian.email:
-        raise FamilyError(_("Ajoutez une adresse e-mail ou remettez le courrier à la famille."))
+    """Give the guardian a login if missing, then e-mail the link to choose a password.
+
+    The link goes where `accounts.services.recipient_of` says (the login's address, else the
+    guardian's); with no address at all, nothing is kept (not even a new login).
+    """
     with transaction.atomic(durable=True):
         user = create_guardian_login(guardian=guardian, by=by)
         if not send_activation_email(user=user, by=by, request=request):

@@ -22,6 +22,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.services import recipient_of
 from backoffice.forms.families import (
     ChildForm,
     FamilyForm,
@@ -272,7 +273,7 @@ def guardian_activation(request: HttpRequest, family_id: int, guardian_id: int) 
                 "valable %(minutes)s minutes."
             )
             % {
-                "email": guardian.email,
+                "email": recipient_of(user),
                 "login": user.username,
                 "minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
             },
