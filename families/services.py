@@ -457,29 +457,22 @@ def _payer_without_login(family: Family) -> Guardian | None:
     return family.guardians.filter(is_payer=True, user__isnull=True).first()
 
 
-def letter_login(family: Family) -> LetterLogin:
-    """Whether the login the identifier letter relies on exists; reads only, writes nothing.
+def letter_login(family: Family) -> tuple[LetterLogin, bool]:
+    """Whether the login the identifier letter relies on exists, and whether it can receive
+    the « Mot de passe oublié » link; reads only, writes nothing.
 
     « ready »: a login is named after the identifier; « to_create »: none yet, and issuing the
     letter (issue_letter) will give it to the payer; « unavailable »: none, and no payer
-    without a login to give it to.
-    """
-    if User.objects.filter(username__iexact=family.identifier).exists():
-        return "ready"
-    return "to_create" if _payer_without_login(family) is not None else "unavailable"
-
-
-def letter_login_has_address(family: Family) -> bool:
-    """Whether « Mot de passe oublié » with the identifier can deliver a link (reads only).
-
-    The identifier's login (or the payer who would receive it) needs an e-mail address;
-    without one the letter's instructions lead nowhere and the agent must say so.
+    without a login to give it to. The flag says whether that login (or that payer) has an
+    e-mail address: without one the letter's instructions lead nowhere.
     """
     user = User.objects.filter(username__iexact=family.identifier).first()
     if user is not None:
-        return bool(recipient_of(user))
+        return "ready", bool(recipient_of(user))
     payer = _payer_without_login(family)
-    return payer is not None and bool(payer.email)
+    if payer is None:
+        return "unavailable", False
+    return "to_create", bool(payer.email)
 
 
 def issue_letter(*, family: Family, by: User, kind: str) -> Family:

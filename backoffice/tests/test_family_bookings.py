@@ -258,7 +258,7 @@ def test_record_a_quotient_with_its_attestation_then_view_it(agent_client, agent
     response = client_for(finance).get(proof_url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert b"".join(response.streaming_content) == PDF
+    assert b"".join(response.streaming_content) == PDF  # type: ignore[attr-defined]
 
 
 def test_quotient_errors_answer_400_and_record_nothing(agent_client, family):

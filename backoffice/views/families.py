@@ -44,7 +44,6 @@ from families.services import (
     create_family,
     issue_letter,
     letter_login,
-    letter_login_has_address,
     send_activation,
     update_child,
     update_family,
@@ -361,14 +360,15 @@ def family_letter(request: HttpRequest, family_id: int) -> HttpResponse:
         messages.success(request, _("Courrier édité ; c'est noté dans l'historique de la famille."))
         return response
     letter = build_letter(family, base_url=_letter_base_url(request), today=timezone.localdate())
+    login, has_address = letter_login(family)
     return render(
         request,
         "backoffice/families/letter.html",
         {
             "family": family,
             "letter": letter,
-            "login": letter_login(family),
-            "login_has_address": letter_login_has_address(family),
+            "login": login,
+            "login_has_address": has_address,
             "steps": [_unbroken(step, family.identifier) for step in letter.steps],
             "contact_lines": [contact_line(c) for c in letter.contacts],
         },

@@ -456,15 +456,15 @@ def test_letter_login_tells_what_issuing_would_do_and_writes_nothing(
     martin = create_family(family=MARTIN, guardian=SOPHIE, by=agent)
     before = (AuditEvent.objects.count(), User.objects.count())
 
-    assert letter_login(family) == "ready"
-    assert letter_login(martin) == "to_create"
+    assert letter_login(family) == ("ready", True)
+    assert letter_login(martin) == ("to_create", True)
     parent.username = "dupont-jean"
     parent.save(update_fields=["username"])
-    assert letter_login(family) == "unavailable"
+    assert letter_login(family) == ("unavailable", False)
     assert (AuditEvent.objects.count(), User.objects.count()) == before
 
     issue_letter(family=martin, by=agent, kind="PDF")
-    assert letter_login(martin) == "ready"
+    assert letter_login(martin) == ("ready", True)
 
 
 def test_letter_keeps_an_existing_identifier_login(
