@@ -55,17 +55,10 @@ class GuardianChoiceField(forms.ModelChoiceField):
         return str(obj.full_name)
 
 
-class ChildChoiceField(forms.ModelChoiceField):
-    """A child by first and last name."""
-
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj)
-
-
 class EnrolmentForm(forms.Form):
     """Enrol a child of the family, optionally with a weekly pattern applied at once."""
 
-    child = ChildChoiceField(
+    child: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=gettext_lazy("Enfant"), queryset=None, empty_label=gettext_lazy("— choisir —")
     )
     activity = ActivityChoiceField(

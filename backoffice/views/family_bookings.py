@@ -449,7 +449,6 @@ def booking_on_behalf(request: HttpRequest, family_id: int, child_id: int) -> Ht
             if selected
             else "",
             "back_url": family_url(family),
-            "can_enrol": True,
         },
         status=400 if request.method == "POST" else 200,
     )
