@@ -543,6 +543,28 @@ def _bigger_class(family: Family, school: Site, canteen: Activity, school_year, 
     return book(children, canteen)
 
 
+def _more_activities(canteen: Activity, children: list[Child], school_year) -> None:
+    """Add a garderie and an étude on the canteen's school, both running on DAY, with bookings."""
+    for name, category in (
+        ("Garderie du soir", Activity.Category.EVENING_CARE),
+        ("Étude surveillée", Activity.Category.STUDY),
+    ):
+        activity = Activity.objects.create(
+            name=name,
+            category=category,
+            site=canteen.site,
+            unit=Activity.Unit.SESSION,
+            capacity=60,
+            booking_rule=canteen.booking_rule,
+            cancellation_rule=canteen.cancellation_rule,
+            weekdays=[0, 1, 3, 4],
+            day_kinds=["school_day"],
+        )
+        for kid in children:
+            enrol(kid, activity, school_year)
+        book(children, activity)
+
+
 def _queries(client, method: str, url: str, data=None, **extra) -> int:
     with CaptureQueriesContext(connection) as queries:
         response = getattr(client, method)(url, data or {}, **extra)
@@ -568,6 +590,8 @@ def test_pages_run_a_constant_number_of_queries(
         ),
     }
     more = _bigger_class(other_family, school, canteen, school_year, 39)
+    # The day list then shows three sheets instead of one: a per-activity query would show.
+    _more_activities(canteen, [b.child for b in more[:5]], school_year)
     enrol(make_children(other_family, school, 5, prefix="Libre")[0], canteen, school_year)
     large = {
         "sheet": _queries(client, "get", sheet_url(canteen)),
@@ -583,6 +607,8 @@ def test_pages_run_a_constant_number_of_queries(
     assert small == large, (small, large)
     assert large["sheet"] <= 12, large
     assert len(client.get(sheet_url(canteen)).context["sheet"].rows) == 40
+    overview = client.get(reverse("backoffice:attendance")).context["overview"]
+    assert [len(group.sheets) for group in overview.sites] == [3]
 
 
 def test_users_without_the_capability_get_403(canteen, finance, school_year) -> None:
