@@ -131,9 +131,3 @@ class RefusalForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
         error_messages={"required": REASON_REQUIRED},
     )
-
-    def clean_reason(self) -> str:
-        reason = (self.cleaned_data.get("reason") or "").strip()
-        if not reason:
-            raise ValidationError(REASON_REQUIRED, code="required")
-        return reason

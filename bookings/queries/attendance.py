@@ -117,11 +117,6 @@ class SheetSummary:
     is_future: bool
 
     @property
-    def is_open(self) -> bool:
-        """Tell whether marks can be taken on this sheet."""
-        return not self.refusal
-
-    @property
     def state(self) -> str:
         """Return the sheet's state: closed, upcoming, completed or open."""
         if self.refusal and not (self.is_future and self.closure is None):
@@ -145,7 +140,6 @@ class AttendanceDay:
 
     day: date
     today: date
-    calendar_day: CalendarDay | None
     message: str
     sites: list[SiteSheets]
 
@@ -255,7 +249,6 @@ def attendance_day(activities: QuerySet[Activity], day: date, today: date) -> At
     return AttendanceDay(
         day=day,
         today=today,
-        calendar_day=calendar_day,
         message=_whole_day_message(day, calendar_day, bool(sites)),
         sites=sites,
     )
@@ -284,9 +277,7 @@ class SheetRow:
     """An expected child: what staff need to see, and the mark taken."""
 
     booking_id: int
-    child_id: int
     name: str
-    class_level: str
     class_label: str
     diet: str
     diet_label: str
@@ -389,10 +380,6 @@ class Sheet:
     def counts(self) -> Counts:
         return counts_of(self.rows)
 
-    @property
-    def unmarked_names(self) -> list[str]:
-        return [row.name for row in self.rows if row.presence == Presence.UNKNOWN]
-
 
 def counts_of(rows: list[SheetRow]) -> Counts:
     """Count the expected children and their marks."""
@@ -463,9 +450,7 @@ def _row(values: Values, pickups: list[Pickup], diets: dict[str, str]) -> SheetR
     diet = values["child__diet"]
     return SheetRow(
         booking_id=values["pk"],
-        child_id=values["child_id"],
         name=_full_name(values),
-        class_level=values["child__class_level"],
         class_label=_class_label(values["child__class_level"]),
         diet=diet,
         diet_label=diets.get(diet) or str(diet),

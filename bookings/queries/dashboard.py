@@ -73,11 +73,6 @@ class WeekUse:
         """Tell whether the activity runs at least one day that week."""
         return self.busiest_day is not None
 
-    @property
-    def percent(self) -> int:
-        """Return the use of the busiest day in whole percent."""
-        return round(100 * self.taken / self.capacity) if self.capacity else 0
-
 
 @dataclass(frozen=True)
 class CapacityRow:

@@ -146,11 +146,6 @@ class WaitingEntry:
     since: datetime
     is_late: bool
 
-    @property
-    def summary(self) -> str:
-        """Return the child's name for button labels."""
-        return self.child_name
-
 
 @dataclass(frozen=True)
 class WaitingList:
