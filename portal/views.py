@@ -153,24 +153,7 @@ def _apply(
             proof=form.cleaned_data["proof"],
             by=user,  # type: ignore[arg-type]
         )
-    for booking in bookings:
-        try:
-            updated = services.cancel_request(booking=booking, by=user)  # type: ignore[arg-type]
-        except BookingError as exc:
-            messages.error(request, exc.message)
-            continue
-        results.append(
-            services.DayResult(
-                updated.child_id,
-                updated.activity_id,
-                updated.day_id,
-                services.Outcome.CANCELLED,
-                _("Demande annulée le %(day)s pour %(activity)s.")
-                % {"day": format_day(updated.day_id), "activity": updated.activity.name},
-                booking_id=updated.pk,
-            )
-        )
-    return results
+    return results + services.cancel_requests(bookings=bookings, by=user)  # type: ignore[arg-type]
 
 
 def _nothing_to_do(child: Child, cell: Cell, action: str) -> services.DayResult:

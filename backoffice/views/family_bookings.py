@@ -41,7 +41,7 @@ from bookings.queries.enrolments import (
 from bookings.rules import format_day
 from bookings.services.absences import declare_absence
 from bookings.services.base import OUTCOME_LEVELS, BookingRequest, DayResult, Outcome
-from bookings.services.decisions import cancel_request
+from bookings.services.decisions import cancel_requests
 from bookings.services.enrolments import end_enrolment, enrol_child
 from bookings.services.patterns import apply_weekly_pattern
 from bookings.services.requests import request_bookings
@@ -525,36 +525,7 @@ def _act_on_behalf(
             )
             % period
         )
-    results = []
-    for booking in pending:
-        try:
-            updated = cancel_request(booking=booking, by=user)
-        except BookingError as exc:
-            results.append(
-                DayResult(
-                    child.pk, booking.activity_id, booking.day_id, Outcome.REFUSED, exc.message
-                )
-            )
-            continue
-        values = {"day": format_day(updated.day_id), "activity": updated.activity.name}
-        message = (
-            _(
-                "Demande d'absence retirée le %(day)s pour %(activity)s : la réservation "
-                "est maintenue."
-            )
-            if updated.state == S.RESERVED
-            else _("Demande annulée le %(day)s pour %(activity)s.")
-        ) % values
-        results.append(
-            DayResult(
-                child.pk,
-                updated.activity_id,
-                updated.day_id,
-                Outcome.CANCELLED,
-                message,
-                booking_id=updated.pk,
-            )
-        )
+    results = cancel_requests(bookings=pending, by=user)
     return results, pending[0].day_id
 
 

@@ -17,6 +17,7 @@ from bookings.services.closures import close_days
 from bookings.services.decisions import (
     approve_request,
     cancel_request,
+    cancel_requests,
     promote_waiting_list,
     refuse_request,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "apply_weekly_pattern",
     "approve_request",
     "cancel_request",
+    "cancel_requests",
     "close_days",
     "declare_absence",
     "declare_leave",
