@@ -13,6 +13,7 @@ from datetime import date
 from django.db.models import Count, Q, QuerySet
 
 from bookings.models import Booking, BookingState
+from bookings.services.closures import bookings_to_close
 from catalog.models import Activity, Closure, Site
 from families.models import Family
 from notifications.models import Notification
@@ -28,12 +29,6 @@ def closures_for(activities: QuerySet[Activity], sites: QuerySet[Site]) -> Query
     return Closure.objects.filter(Q(activity__in=activities) | Q(site__in=sites)).select_related(
         "activity__site", "site", "created_by"
     )
-
-
-def _target_filter(*, activity: Activity | None, site: Site | None) -> Q:
-    if activity is not None:
-        return Q(activity=activity)
-    return Q(activity__site=site)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -63,11 +58,8 @@ def closure_preview(
     *, activity: Activity | None, site: Site | None, starts_on: date, ends_on: date
 ) -> ClosurePreview:
     """Count the bookings and families a closure of these days would cancel (3 queries)."""
-    affected = Booking.objects.filter(
-        _target_filter(activity=activity, site=site),
-        day_id__gte=starts_on,
-        day_id__lte=ends_on,
-    ).exclude(state__in=[S.CANCELLED, S.REFUSED])
+    activities = [activity] if activity else Activity.objects.filter(site=site)
+    affected = bookings_to_close(activities, starts_on, ends_on)
     days = [
         PreviewDay(day=row["day_id"], activity=row["activity__name"], bookings=row["n"])
         for row in affected.values("day_id", "activity__name")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +26,15 @@ from bookings.services.base import (
 )
 from catalog.models import Activity, CalendarDay, Closure, Site
 from core.models import AuditEvent
+
+
+def bookings_to_close(
+    activities: Iterable[Activity], starts_on: date, ends_on: date
+) -> QuerySet[Booking]:
+    """Return the bookings a closure of these activities and days cancels (its preview too)."""
+    return Booking.objects.filter(
+        activity__in=activities, day_id__gte=starts_on, day_id__lte=ends_on
+    ).exclude(state__in=[S.CANCELLED, S.REFUSED])
 
 
 def close_days(
@@ -85,9 +95,7 @@ def close_days(
             "date", flat=True
         )
         slots = _lock_slots((a, d) for a in activities for d in days)
-        affected = Booking.objects.filter(
-            activity__in=activities, day_id__gte=starts_on, day_id__lte=ends_on
-        ).exclude(state__in=[S.CANCELLED, S.REFUSED])
+        affected = bookings_to_close(activities, starts_on, ends_on)
         rows = list(affected.select_related("child__family", "activity"))
         label = _("Fermeture (%(reason)s)") % {"reason": closure.get_reason_display()}
         if note:
