@@ -17,6 +17,7 @@ wall-clock fields, which is wrong across those two nights.
 from __future__ import annotations
 
 import re
+import unicodedata
 import zoneinfo
 from calendar import monthrange
 from collections.abc import Mapping, Sequence
@@ -457,6 +458,12 @@ def format_instant(moment: datetime) -> str:
         "month": _MONTH_NAMES[local.month - 1],
         "time": format_time(local.time()),
     }
+
+
+def collation_key(name: str) -> str:
+    """Return a sort key that orders French names as a reader expects (« Émile » by « Emma »)."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _counted_day_before(rule: DeadlineRule, day: date, calendar: CalendarView) -> date:

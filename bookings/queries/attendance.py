@@ -6,7 +6,6 @@ attendance services share `why_no_attendance` so the page and the refusal say th
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from bookings.models import (
     Enrolment,
     Presence,
 )
+from bookings.rules import collation_key
 from bookings.states import HOLDS_PLACE
 from catalog.models import Activity, CalendarDay, Closure, DayKind, Site
 from catalog.queries import closure_index
@@ -410,15 +410,9 @@ Values = Mapping[str, Any]
 def _sort_key(values: Values, prefix: str = "child__") -> tuple[int, str, str]:
     return (
         CLASS_ORDER.get(values[f"{prefix}class_level"], len(CLASS_ORDER)),
-        _plain(values[f"{prefix}last_name"]),
-        _plain(values[f"{prefix}first_name"]),
+        collation_key(values[f"{prefix}last_name"]),
+        collation_key(values[f"{prefix}first_name"]),
     )
-
-
-def _plain(text: str) -> str:
-    """Fold case and accents so « Émile » sorts beside « Emma »."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 def _full_name(values: Values, prefix: str = "child__") -> str:
@@ -537,7 +531,7 @@ def _walk_in_candidates(
             for e in enrolled
             if e["child_id"] not in state_of or state_of[e["child_id"]] in WALK_IN_FROM
         ),
-        key=lambda e: (_plain(e["child__last_name"]), _plain(e["child__first_name"])),
+        key=lambda e: (collation_key(e["child__last_name"]), collation_key(e["child__first_name"])),
     )
     candidates = []
     for child in children:

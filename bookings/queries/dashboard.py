@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from bookings.models import Booking, BookingState, Presence, Slot
-from bookings.queries.headcount import collation_key, monday_of
+from bookings.queries.headcount import monday_of
+from bookings.rules import collation_key
 from bookings.states import HOLDS_PLACE
 from catalog.models import Activity, CalendarDay, Closure, DayKind, Site
 from catalog.queries import ClosureIndex, closure_index

@@ -9,7 +9,6 @@ by the database, so the number of queries does not grow with children, schools o
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from bookings.models import Booking, BookingState
+from bookings.rules import collation_key
 from catalog.models import Activity, CalendarDay, Closure, DayKind, Site
 from catalog.queries import ClosureIndex, closure_index
 from families.models import Diet
@@ -206,12 +206,6 @@ def no_service_reason(
 def _closure_reason(closure: Closure) -> str:
     reason = str(closure.get_reason_display())
     return reason[:1].lower() + reason[1:]
-
-
-def collation_key(name: str) -> str:
-    """Return a sort key that orders French names as a reader expects (É with E)."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _counts_by_activity_day(

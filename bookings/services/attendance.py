@@ -165,7 +165,10 @@ def complete_attendance_sheet(
         )
         unmarked = sorted(
             (b.child for b in holding if b.presence == Presence.UNKNOWN),
-            key=lambda child: (child.last_name.casefold(), child.first_name.casefold()),
+            key=lambda child: (
+                rules.collation_key(child.last_name),
+                rules.collation_key(child.first_name),
+            ),
         )
         if unmarked:
             raise BookingError(_not_marked_message(activity, day, unmarked))
