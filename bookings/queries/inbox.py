@@ -282,7 +282,11 @@ def _row(booking: Booking, ranks: dict[int, int]) -> InboxRow:
 
 
 def waiting_ranks(keys: Iterable[tuple[int, date]]) -> dict[int, int]:
-    """Return the rank of every waiting booking of the given days (1 = next), in one query."""
+    """Return the rank of every waiting booking of the given (activity, day) lists, in one query.
+
+    1 is the next to be promoted: the order of `bookings.services.base.waiting_rank`, which the
+    family's planning and the staff inbox both show.
+    """
     wanted = set(keys)
     if not wanted:
         return {}

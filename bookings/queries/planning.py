@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from bookings import rules
 from bookings.legend import Legend, beyond_contract, legend_for
 from bookings.models import Booking, BookingState, Enrolment
+from bookings.queries.inbox import waiting_ranks
 from bookings.states import REQUESTABLE
 from catalog.models import Activity, DayKind, Site
 from catalog.queries import calendar_span, closure_index, windows_by_activity
@@ -110,32 +111,6 @@ class MonthPlanning:
         return days
 
 
-def now_floor() -> datetime:
-    """Return the earliest aware instant (sorts rows without a waiting time first)."""
-    return datetime.min.replace(tzinfo=rules.PARIS)
-
-
-def _ranks(waiting: list[Booking]) -> dict[int, int]:
-    """Return the waiting-list rank of each waiting booking, in one query."""
-    if not waiting:
-        return {}
-    keys = {(b.activity_id, b.day_id) for b in waiting}
-    queue: dict[tuple[int, date], list[tuple[datetime | None, int]]] = defaultdict(list)
-    rows = Booking.objects.filter(
-        state=S.WAITING_LIST,
-        activity_id__in={a for a, _d in keys},
-        day_id__in={d for _a, d in keys},
-    ).values_list("pk", "activity_id", "day_id", "waitlisted_at")
-    for pk, activity_id, day, waitlisted_at in rows:
-        queue[(activity_id, day)].append((waitlisted_at, pk))
-    ranks: dict[int, int] = {}
-    for entries in queue.values():
-        ordered = sorted(entries, key=lambda entry: (entry[0] or now_floor(), entry[1]))
-        for rank, (_at, pk) in enumerate(ordered, start=1):
-            ranks[pk] = rank
-    return ranks
-
-
 def month_planning(
     child: Child, year: int, month: int, now: datetime | None = None
 ) -> MonthPlanning:
@@ -161,7 +136,9 @@ def month_planning(
         (b.activity_id, b.day_id): b
         for b in Booking.objects.filter(child=child, day_id__gte=first, day_id__lte=last)
     }
-    ranks = _ranks([b for b in bookings.values() if b.state == S.WAITING_LIST])
+    ranks = waiting_ranks(
+        (b.activity_id, b.day_id) for b in bookings.values() if b.state == S.WAITING_LIST
+    )
     is_resident = child.family.is_resident
 
     rows_by_activity: dict[int, PlanningRow] = {}
