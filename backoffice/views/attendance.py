@@ -136,7 +136,7 @@ def mark(request: HttpRequest, activity_id: int, day: date) -> HttpResponse:
             request,
             _("%(child)s : %(presence)s.")
             % {
-                "child": f"{booking.child.first_name} {booking.child.last_name.upper()}",
+                "child": str(booking.child),
                 "presence": str(Presence(presence).label).lower(),
             },
         )
@@ -178,7 +178,7 @@ def walk_in(request: HttpRequest, activity_id: int, day: date) -> HttpResponse:
     messages.success(
         request,
         _("%(child)s est ajouté présent sans réservation : la majoration s'appliquera.")
-        % {"child": f"{child.first_name} {child.last_name.upper()}"},
+        % {"child": str(child)},
     )
     return redirect(f"{_sheet_url(activity, day)}#enfant-{booking.pk}")
 

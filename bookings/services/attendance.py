@@ -195,7 +195,7 @@ NAMES_SHOWN = 10
 
 
 def _not_marked_message(activity: Activity, day: date, children: list[Child]) -> str:
-    names = [f"{c.first_name} {c.last_name.upper()}" for c in children]
+    names = [str(c) for c in children]
     shown = ", ".join(names[:NAMES_SHOWN])
     if len(names) > NAMES_SHOWN:
         shown += _(" et %(count)d autres") % {"count": len(names) - NAMES_SHOWN}
