@@ -1,45 +1,14 @@
-"""Forms of the pointage: the day to show, one mark, a child present without booking."""
+"""Forms of the pointage: one mark, a child present without booking (the day: fields.DayForm)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.parsing import within_years
 from bookings.models import Presence
 from bookings.queries.attendance import WalkInCandidate
-
-
-class DayInput(forms.DateInput):
-    """A day typed the French way (jj/mm/aaaa); links between days use ISO dates."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            format="%d/%m/%Y",
-            attrs={"inputmode": "numeric", "autocomplete": "off", "size": "10"},
-        )
-
-
-class DayForm(forms.Form):
-    """The day whose sheets are listed (GET form)."""
-
-    jour = forms.DateField(
-        label=_("Jour"),
-        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-        widget=DayInput(),
-        error_messages={
-            "invalid": _("Date inconnue : écrivez-la jj/mm/aaaa, par exemple 02/04/2026.")
-        },
-    )
-
-    def clean_jour(self) -> date | None:
-        day = self.cleaned_data.get("jour")
-        if day is not None and within_years(day) is None:
-            raise forms.ValidationError(_("Choisissez un jour entre 2000 et 2100."))
-        return day
 
 
 class MarkForm(forms.Form):

@@ -298,7 +298,7 @@ def test_a_closed_activity_shows_its_closure(canteen, agent, school_year) -> Non
 def test_a_bad_day_is_a_400_with_a_message(canteen, agent, school_year) -> None:
     response = client_for(agent).get(reverse("backoffice:attendance"), {"jour": "31/02/2026"})
     assert response.status_code == 400
-    assert "Date inconnue" in text(response)
+    assert "Date non reconnue : écrivez le jour sous la forme jj/mm/aaaa" in text(response)
 
 
 def test_site_staff_sees_only_their_sites(

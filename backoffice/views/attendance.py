@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from backoffice.forms.attendance import DayForm, MarkForm, WalkInForm
+from backoffice.forms.attendance import MarkForm, WalkInForm
+from backoffice.forms.fields import DayForm
 from backoffice.permissions import Capability, activities_for, activity_or_404, agent, staff_view
 from bookings.exceptions import BookingError
 from bookings.models import Booking, Presence
@@ -48,11 +49,15 @@ def index(request: HttpRequest) -> HttpResponse:
     """List the day's sheets of the agent's activities, grouped by site."""
     today = timezone.localdate()
     day, status = today, 200
-    form = DayForm(request.GET) if "jour" in request.GET else DayForm(initial={"jour": today})
+    form = (
+        DayForm(request.GET, typed=True)
+        if "jour" in request.GET
+        else DayForm(initial={"jour": today}, typed=True)
+    )
     if form.is_bound:
         if form.is_valid():
             day = form.cleaned_data["jour"]
-            form = DayForm(initial={"jour": day})  # shown back the French way
+            form = DayForm(initial={"jour": day}, typed=True)  # shown back the French way
         else:
             status = 400
     overview = attendance_day(activities_for(agent(request)), day, today)

@@ -7,17 +7,14 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from backoffice.forms.fields import DateInput
-from backoffice.parsing import within_years
+from backoffice.forms.fields import DayForm
 from backoffice.permissions import Capability, agent, staff_view
 from bookings.queries.headcount import (
     DIETS,
@@ -33,40 +30,19 @@ from bookings.rules import WEEKDAY_NAMES, format_day
 FIGURE_COLUMNS = len(DIETS) + 5
 
 
-class DayForm(forms.Form):
-    """The day whose headcount is shown (empty: the next school day)."""
-
-    jour = forms.DateField(
-        label=gettext_lazy("Jour"),
-        required=False,
-        widget=DateInput(),
-        error_messages={
-            "invalid": gettext_lazy(
-                "Date non reconnue : choisissez un jour dans le calendrier "
-                "ou écrivez-le sous la forme jj/mm/aaaa."
-            )
-        },
-    )
-
-    def clean_jour(self) -> date | None:
-        day = self.cleaned_data.get("jour")
-        if day is not None and within_years(day) is None:
-            raise forms.ValidationError(gettext_lazy("Choisissez un jour entre 2000 et 2100."))
-        return day
-
-
 @staff_view(Capability.HEADCOUNT)
 @require_GET
 def headcount(request: HttpRequest) -> HttpResponse:
     """Meals booked per school on one day, with the kitchen's total."""
-    form = DayForm(request.GET or None)
+    # An empty day means the next school day.
+    form = DayForm(request.GET or None, required=False)
     if form.is_bound and not form.is_valid():
         invalid = {"form": form, "figure_columns": FIGURE_COLUMNS}
         return render(request, "backoffice/headcount/day.html", invalid, status=400)
     chosen = form.cleaned_data.get("jour") if form.is_bound else None
     day = chosen or next_school_day(timezone.localdate())
     if not form.is_bound or chosen is None:
-        form = DayForm(initial={"jour": day})
+        form = DayForm(initial={"jour": day}, required=False)
     previous_day, next_day = neighbour_school_days(day)
     context: dict[str, Any] = {
         "form": form,
